@@ -1,0 +1,223 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html_join
+
+from . import services
+from .errors import DomainError
+from .forms import UserAddForm
+from .models import AuditEvent, Company, Organisation, OutgoingEmail, TrainerProfile, User
+from .selectors import audit_timeline
+
+
+class TrainerProfileInline(admin.StackedInline):
+    model = TrainerProfile
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
+class ClientContactInline(admin.TabularInline):
+    model = User
+    fields = ["email", "first_name", "last_name", "phone", "job_title", "is_active"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["last_name", "first_name"]
+    list_display = ["email", "first_name", "last_name", "role", "company", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "first_name", "last_name", "company__legal_name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+    readonly_fields = ["last_login", "date_joined", "timeline"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Identité", {"fields": ["first_name", "last_name", "phone", "job_title"]}),
+        ("Rôle", {"fields": ["role", "company", "is_active"]}),
+        (
+            "Droits dans le back-office",
+            {"classes": ["collapse"], "fields": ["is_staff", "is_superuser", "groups"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Journal", {"fields": ["timeline"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "description": "Le compte est créé sans mot de passe : une invitation part par "
+                "e-mail pour que la personne choisisse le sien.",
+                "fields": ["email", "first_name", "last_name", "phone", "role", "company"],
+            },
+        ),
+    ]
+    add_form = UserAddForm
+    actions = ["send_invitation"]
+
+    def get_inlines(self, request, obj):
+        return [TrainerProfileInline] if obj is not None and obj.is_trainer else []
+
+    def save_model(self, request, obj, form, change):
+        if obj.role == "staff":
+            obj.is_staff = True
+        if not change:
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.user_invite(user=obj, actor=request.user)
+            messages.info(request, f"Invitation envoyée à {obj.email}.")
+
+    @admin.action(description="Envoyer une invitation (lien pour choisir un mot de passe)")
+    def send_invitation(self, request, queryset):
+        sent = 0
+        for user in queryset:
+            try:
+                services.user_invite(user=user, actor=request.user)
+                sent += 1
+            except DomainError as exc:
+                messages.error(request, f"{user.email} : {exc.message}")
+        if sent:
+            messages.success(request, f"{sent} invitation(s) envoyée(s).")
+
+    @admin.display(description="Historique")
+    def timeline(self, obj):
+        return _timeline_html(obj)
+
+
+def _timeline_html(obj):
+    if obj is None or obj.pk is None:
+        return "—"
+    events = audit_timeline(obj)[:100]
+    if not events:
+        return "Aucun événement."
+    return format_html_join(
+        "\n",
+        "<div>{} — {} — {}</div>",
+        ((f"{e.created_at:%d/%m/%Y %H:%M}", e.actor_repr, e.action) for e in events),
+    )
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "siret", "city", "idcc", "created_at"]
+    search_fields = ["legal_name", "siret", "city"]
+    inlines = [ClientContactInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """One row: the list goes straight to it (or to its creation form)."""
+
+    fieldsets = [
+        (
+            "Identité légale",
+            {"fields": ["legal_name", "legal_form", "share_capital", "rcs", "siret", "vat_number"]},
+        ),
+        ("Adresse et contact", {"fields": ["address", "postal_code", "city", "contact_email",
+                                           "contact_phone", "website", "logo"]}),
+        ("Représentant légal", {"fields": ["legal_representative", "legal_representative_title"]}),
+        (
+            "Organisme de formation",
+            {"fields": ["nda", "nda_region", "qualiopi_number", "qualiopi_certifier"]},
+        ),
+        ("TVA", {"fields": ["vat_exempt", "vat_rate"]}),
+        ("Banque et commission", {"fields": ["iban", "bic", "commission_rate"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Organisation.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        organisation = Organisation.objects.first()
+        if organisation is None:
+            return HttpResponseRedirect(reverse("admin:ganapati_organisation_add"))
+        return HttpResponseRedirect(
+            reverse("admin:ganapati_organisation_change", args=[organisation.pk])
+        )
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            services.log_action(
+                obj, "organisation.updated", actor=request.user, data={"fields": form.changed_data}
+            )
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "recipients", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["subject", "to", "key"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    readonly_fields = [
+        "key", "template", "to", "cc", "reply_to", "from_email", "subject", "body_text",
+        "attachments", "status", "attempts", "last_error", "message_id", "created_at",
+        "next_attempt_at", "sending_started_at", "sent_at", "related_type", "related_id",
+    ]
+    exclude = ["body_html"]
+
+    @admin.display(description="Destinataires")
+    def recipients(self, obj):
+        return ", ".join(obj.to)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewable, never editable: what was sent is a record.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Renvoyer les e-mails sélectionnés (échecs ou déjà envoyés)")
+    def resend(self, request, queryset):
+        count = services.outbox_resend(
+            email_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
+        skipped = queryset.count() - count
+        messages.success(request, f"{count} e-mail(s) remis en file d'envoi.")
+        if skipped:
+            messages.warning(
+                request, f"{skipped} e-mail(s) ignoré(s) : déjà en file ou en cours d'envoi."
+            )
+
+    def get_actions(self, request):
+        # Resend only needs view rights plus the explicit permission to change emails.
+        actions = super().get_actions(request)
+        if not request.user.has_perm("ganapati.change_outgoingemail"):
+            actions.pop("resend", None)
+        return actions
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_repr", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["actor_repr", "object_repr", "action", "object_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["content_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+
+
+class GanapatiConfig(AppConfig):
+    """The cross-cutting core: accounts and roles, organisation, email outbox, audit log."""
+
+    name = "ganapati"
+    verbose_name = "Comptes, organisme et journal"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+
+
+class AdminConfig(DjangoAdminConfig):
+    default_site = "ganapati.admin_site.GanapatiAdminSite"

@@ -1,0 +1,52 @@
+"""Model fields that store identifiers in their compact form and validate them.
+
+Typing "732 829 320 00074" or "fr76 3000 ..." is normal for a person; the database keeps the
+compact form, so that comparisons, uniqueness and documents see one spelling.
+"""
+
+from django.db import models
+
+from . import validators
+
+
+class _CompactCharField(models.CharField):
+    compact = staticmethod(lambda value: value)
+    default_validators: list = []
+    # Room for the spaces and dashes a person types before compaction.
+    input_slack = 12
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", self.default_max_length)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.compact(value) if value else value
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("max_length", self.max_length + self.input_slack)
+        return super().formfield(**kwargs)
+
+
+class SiretField(_CompactCharField):
+    default_max_length = 14
+    compact = staticmethod(validators.compact_siret)
+    default_validators = [validators.validate_siret]
+
+
+class IbanField(_CompactCharField):
+    default_max_length = 34
+    compact = staticmethod(validators.compact_iban)
+    default_validators = [validators.validate_iban]
+
+
+class BicField(_CompactCharField):
+    default_max_length = 11
+    compact = staticmethod(validators.compact_bic)
+    default_validators = [validators.validate_bic]
+
+
+class NdaField(_CompactCharField):
+    default_max_length = 11
+    compact = staticmethod(validators.compact_nda)
+    default_validators = [validators.validate_nda]

@@ -1,0 +1,61 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from .models import TrainerProfile, User
+from .services import user_password_reset_request
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    username = forms.EmailField(
+        label="Adresse e-mail",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        # One message for both cases: never tell which of the two fields was wrong.
+        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
+        "inactive": "Ce compte est désactivé. Contactez l'organisme de formation.",
+    }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = forms.EmailField(
+        label="Adresse e-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def get_users(self, email):
+        # Unlike Django's default, include invited accounts that never chose a password:
+        # "mot de passe oublié" is also how they recover a lost invitation.
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def save(self, *args, **kwargs):
+        # Through the outbox (one row per request), and with links built on SITE_URL rather
+        # than on the request's Host header.
+        for user in self.get_users(self.cleaned_data["email"]):
+            user_password_reset_request(user=user)
+
+
+class IdentityForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone"]
+
+
+class TrainerProfileForm(forms.ModelForm):
+    class Meta:
+        model = TrainerProfile
+        fields = ["trade_name", "siret", "address", "postal_code", "city", "iban", "bic", "nda"]
+        widgets = {
+            "iban": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "bic": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        }
+
+
+class UserAddForm(forms.ModelForm):
+    """Staff create an account without a password: the person chooses it from the invitation."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "phone", "role", "company"]

@@ -1,0 +1,212 @@
+"""People and companies: one user model, email as login, exactly one role."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .. import validators
+from ..fields import BicField, IbanField, NdaField, SiretField
+
+
+class Role(models.TextChoices):
+    TRAINER = "trainer", "Formateur"
+    CLIENT = "client", "Client"
+    STAFF = "staff", "Équipe (back-office)"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def normalize_email(self, email):
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=self.normalize_email(username))
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("role", Role.TRAINER)
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(role=Role.STAFF, is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class Company(models.Model):
+    """A client company: the employer of the trainees, the party to the agreement."""
+
+    legal_name = models.CharField("raison sociale", max_length=200)
+    siret = SiretField("SIRET", unique=True)
+    address = models.CharField("adresse", max_length=250)
+    postal_code = models.CharField("code postal", max_length=10)
+    city = models.CharField("ville", max_length=120)
+    naf_code = models.CharField(
+        "code NAF", max_length=6, blank=True, validators=[validators.validate_naf]
+    )
+    idcc = models.CharField(
+        "IDCC (convention collective)",
+        max_length=4,
+        blank=True,
+        validators=[validators.validate_idcc],
+    )
+    employee_count = models.PositiveIntegerField("nombre de salariés", null=True, blank=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "entreprise cliente"
+        verbose_name_plural = "entreprises clientes"
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    @property
+    def siren(self) -> str:
+        return self.siret[:9]
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    role = models.CharField("rôle", max_length=10, choices=Role.choices)
+    company = models.ForeignKey(
+        Company,
+        verbose_name="entreprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        help_text="Pour un client : l'entreprise dont il est le contact.",
+    )
+    job_title = models.CharField("fonction", max_length=150, blank=True)
+    is_active = models.BooleanField("actif", default=True)
+    is_staff = models.BooleanField("accès au back-office", default=False)
+    date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+            # Only staff reach the back-office; a client always belongs to a company.
+            models.CheckConstraint(
+                condition=models.Q(role=Role.STAFF)
+                | models.Q(is_staff=False, is_superuser=False),
+                name="user_only_staff_role_has_admin_access",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.CLIENT) | models.Q(company__isnull=False),
+                name="user_client_has_company",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role=Role.CLIENT) | models.Q(company__isnull=True),
+                name="user_only_client_has_company",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_full_name()} <{self.email}>" if self.get_full_name() else self.email
+
+    def clean(self):
+        super().clean()
+        self.email = User.objects.normalize_email(self.email)
+        from django.core.exceptions import ValidationError
+
+        if self.role == Role.CLIENT and not self.company_id:
+            raise ValidationError({"company": "Un client doit être rattaché à une entreprise."})
+        if self.role != Role.CLIENT and self.company_id:
+            raise ValidationError({"company": "Seul un client est rattaché à une entreprise."})
+        if self.role != Role.STAFF and (self.is_staff or self.is_superuser):
+            raise ValidationError(
+                {"is_staff": "Seuls les membres de l'équipe ont accès au back-office."}
+            )
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role == Role.TRAINER
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role == Role.STAFF
+
+
+class TrainerProfile(models.Model):
+    """A freelance trainer's identity and payout details."""
+
+    user = models.OneToOneField(
+        User,
+        on_delete=models.CASCADE,
+        related_name="trainer_profile",
+        limit_choices_to={"role": Role.TRAINER},
+        verbose_name="formateur",
+    )
+    trade_name = models.CharField("nom commercial", max_length=200, blank=True)
+    siret = SiretField("SIRET", blank=True)
+    address = models.CharField("adresse", max_length=250, blank=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("ville", max_length=120, blank=True)
+    iban = IbanField("IBAN", blank=True)
+    bic = BicField("BIC", blank=True)
+    nda = NdaField(
+        "numéro de déclaration d'activité",
+        blank=True,
+        help_text="Seulement si vous êtes vous-même déclaré comme organisme de formation.",
+    )
+    updated_at = models.DateTimeField("mis à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "profil formateur"
+        verbose_name_plural = "profils formateurs"
+
+    def __str__(self):
+        return self.user.get_full_name()
+
+    @property
+    def missing_payout_fields(self) -> list[str]:
+        """What is still needed before the trainer can be paid, as French labels."""
+        needed = {
+            "address": "adresse",
+            "postal_code": "code postal",
+            "city": "ville",
+            "iban": "IBAN",
+            "bic": "BIC",
+        }
+        return [label for field, label in needed.items() if not getattr(self, field)]

@@ -1,0 +1,317 @@
+"""Writes of the core: the audit log, the email outbox, accounts.
+
+Every function here is keyword-only, runs in a transaction, and queues side effects on commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .errors import DomainError, TransientMailError
+from .models import AuditEvent, OutgoingEmail, TrainerProfile, User
+
+logger = logging.getLogger(__name__)
+
+
+# --- Audit log -------------------------------------------------------------------------------
+
+
+def log_action(
+    obj: models.Model,
+    action: str,
+    *,
+    actor: User | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that `actor` (None: the platform itself) did `action` to `obj`."""
+    actor_user = actor if actor is not None and getattr(actor, "pk", None) else None
+    return AuditEvent.objects.create(
+        actor=actor_user,
+        actor_repr=actor_user.email if actor_user else "Ganapati (automatique)",
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:250],
+        data=data or {},
+    )
+
+
+# --- Email outbox ----------------------------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    from .selectors import organisation_get_or_none
+
+    ctx = {"organisation": organisation_get_or_none(), "site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}/subject.txt", ctx)
+    subject = " ".join(subject.split())
+    text = render_to_string(f"emails/{template}/body.txt", ctx).strip() + "\n"
+    html = render_to_string(f"emails/{template}/body.html", ctx)
+    return subject, text, html
+
+
+def mail_queue(
+    *,
+    key: str,
+    template: str,
+    to: list[str],
+    context: dict[str, Any],
+    cc: list[str] | None = None,
+    reply_to: list[str] | None = None,
+    attachments: list[dict[str, str]] | None = None,
+    related: models.Model | None = None,
+) -> OutgoingEmail:
+    """Write an email to the outbox, to be sent by a worker once the transaction commits.
+
+    `key` names the business event: queueing the same key again returns the existing email and
+    sends nothing more.
+    """
+    existing = OutgoingEmail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    subject, text, html = _render_email(template, context)
+    fields = {
+        "template": template,
+        "to": list(to),
+        "cc": list(cc or []),
+        "reply_to": list(reply_to or []),
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "subject": subject[:250],
+        "body_text": text,
+        "body_html": html,
+        "attachments": list(attachments or []),
+    }
+    if related is not None:
+        fields["related_type"] = ContentType.objects.get_for_model(related)
+        fields["related_id"] = str(related.pk)
+    try:
+        # A savepoint, so that losing a race on the key does not break the caller's transaction.
+        with transaction.atomic():
+            email = OutgoingEmail.objects.create(key=key, **fields)
+    except IntegrityError:
+        return OutgoingEmail.objects.get(key=key)
+    _queue_send(email.pk)
+    return email
+
+
+def _queue_send(email_id: int, countdown: int | None = None) -> None:
+    from .tasks import outbox_send
+
+    transaction.on_commit(
+        lambda: outbox_send.apply_async(args=[email_id], countdown=countdown), robust=True
+    )
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    if isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, OSError)):
+        return True
+    try:
+        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+    except ImportError:  # pragma: no cover - anymail is a dependency
+        return False
+    if isinstance(exc, AnymailRecipientsRefused):
+        return False
+    if isinstance(exc, AnymailAPIError):
+        status = getattr(exc, "status_code", None)
+        return status is None or status == 429 or status >= 500
+    return False
+
+
+def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=email.to,
+        cc=email.cc,
+        reply_to=email.reply_to,
+        headers={"X-Ganapati-Key": email.key},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        with default_storage.open(attachment["name"], "rb") as handle:
+            message.attach(attachment["filename"], handle.read(), attachment["mimetype"])
+    return message
+
+
+def outbox_deliver(*, email_id: int) -> str:
+    """Send one outbox email at most once. Returns what happened, for logs and tests.
+
+    The row is claimed under a lock (queued → sending) before anything goes out, so a task
+    delivered twice, or run by two workers at once, sends once: the second finds it sending/sent.
+    """
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None:
+            return "missing"
+        if email.status != OutgoingEmail.Status.QUEUED:
+            return f"skipped-{email.status}"
+        email.status = OutgoingEmail.Status.SENDING
+        email.attempts += 1
+        email.sending_started_at = timezone.now()
+        email.save(update_fields=["status", "attempts", "sending_started_at"])
+
+    try:
+        message = _build_message(email)
+    except Exception as exc:
+        # A missing attachment or a broken template will not mend itself: no retry.
+        _record_failure(email, exc, give_up=True)
+        return "failed"
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:
+        give_up = not _is_transient(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        _record_failure(email, exc, give_up=give_up)
+        if give_up:
+            return "failed"
+        raise TransientMailError(str(exc)) from exc
+
+    anymail_status = getattr(message, "anymail_status", None)
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=OutgoingEmail.Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        message_id=(getattr(anymail_status, "message_id", None) or "")[:250]
+        if anymail_status
+        else "",
+    )
+    return "sent"
+
+
+def _record_failure(email: OutgoingEmail, exc: Exception, *, give_up: bool) -> None:
+    OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
+        status=OutgoingEmail.Status.FAILED if give_up else OutgoingEmail.Status.QUEUED,
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(email.attempts)),
+    )
+    logger.warning("outbox email %s attempt %s failed: %r", email.pk, email.attempts, exc)
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try: 1 min, 2, 4, 8... capped at one hour."""
+    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+
+
+@transaction.atomic
+def outbox_resend(*, email_ids: list[int], actor: User) -> int:
+    """Staff ask to send again emails that failed or were sent. Returns how many were queued."""
+    emails = list(
+        OutgoingEmail.objects.select_for_update()
+        .filter(pk__in=email_ids)
+        .exclude(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING])
+    )
+    for email in emails:
+        previous = email.status
+        email.status = OutgoingEmail.Status.QUEUED
+        email.last_error = ""
+        email.next_attempt_at = timezone.now()
+        email.save(update_fields=["status", "last_error", "next_attempt_at"])
+        log_action(email, "email.resent", actor=actor, data={"previous_status": previous})
+        _queue_send(email.pk)
+    return len(emails)
+
+
+@transaction.atomic
+def outbox_sweep(*, now=None) -> dict[str, int]:
+    """Periodic: re-queue emails whose task was lost, flag those whose sending was interrupted.
+
+    An email left "sending" past the task time limit was cut off mid-send: it may or may not
+    have left, so it is not re-sent automatically (that could send twice) but marked failed for
+    staff to check and re-send.
+    """
+    now = now or timezone.now()
+    stuck_sending = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENDING,
+        sending_started_at__lt=now - timedelta(seconds=settings.OUTBOX_STUCK_AFTER),
+    ).update(
+        status=OutgoingEmail.Status.FAILED,
+        last_error="Envoi interrompu (le processus d'envoi s'est arrêté en cours de route) : "
+        "vérifiez auprès du destinataire et renvoyez si besoin.",
+    )
+    lost = list(
+        OutgoingEmail.objects.filter(
+            status=OutgoingEmail.Status.QUEUED,
+            next_attempt_at__lt=now - timedelta(minutes=10),
+        ).values_list("pk", flat=True)[:500]
+    )
+    OutgoingEmail.objects.filter(pk__in=lost).update(next_attempt_at=now)
+    for email_id in lost:
+        _queue_send(email_id)
+    return {"requeued": len(lost), "interrupted": stuck_sending}
+
+
+# --- Accounts --------------------------------------------------------------------------------
+
+
+def password_set_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return absolute_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
+
+
+@transaction.atomic
+def user_invite(*, user: User, actor: User | None) -> OutgoingEmail:
+    """Email a new account its link to choose a password (the same link as a password reset)."""
+    if not user.is_active:
+        raise DomainError("Ce compte est désactivé : réactivez-le avant d'envoyer une invitation.")
+    from . import emails
+
+    email = emails.account_invitation(user, url=password_set_url(user), key_suffix=uuid.uuid4().hex)
+    log_action(user, "user.invited", actor=actor)
+    return email
+
+
+@transaction.atomic
+def user_password_reset_request(*, user: User) -> OutgoingEmail:
+    from . import emails
+
+    email = emails.password_reset(user, url=password_set_url(user), key_suffix=uuid.uuid4().hex)
+    log_action(user, "user.password_reset_requested", actor=None)
+    return email
+
+
+@transaction.atomic
+def user_password_changed(*, user: User, actor: User | None, how: str) -> OutgoingEmail:
+    """After a password change or reset: tell the owner, so that an intruder is noticed."""
+    from . import emails
+
+    log_action(user, "user.password_changed", actor=actor, data={"how": how})
+    return emails.password_changed(user, key_suffix=uuid.uuid4().hex)
+
+
+@transaction.atomic
+def trainer_profile_save(*, profile: TrainerProfile, actor: User, changed: list[str]) -> None:
+    if profile.user.role != "trainer":
+        raise DomainError("Seul un formateur a un profil formateur.")
+    profile.full_clean()
+    profile.save()
+    if changed:
+        log_action(profile, "trainer_profile.updated", actor=actor, data={"fields": changed})

@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+handler403 = "ganapati.views.error_403"
+handler404 = "ganapati.views.error_404"
+handler500 = "ganapati.views.error_500"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("formateur/", views.trainer_home, name="trainer_home"),
+    path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
+    path("client/", views.client_home, name="client_home"),
+    path("compte/connexion/", views.LoginView.as_view(), name="login"),
+    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "compte/mot-de-passe/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "compte/mot-de-passe/modifie/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "compte/mot-de-passe-oublie/",
+        views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "compte/mot-de-passe-oublie/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/nouveau-mot-de-passe/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/nouveau-mot-de-passe/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin.site.urls),
+]

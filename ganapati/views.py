@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .errors import DomainError
+from .forms import IdentityForm, LoginForm, PasswordResetForm, TrainerProfileForm
+from .models import Role, TrainerProfile
+from .permissions import ROLE_HOMES, role_required
+
+
+def _profile_of(user) -> TrainerProfile:
+    # A trainer created by staff has no profile row until they first save it.
+    try:
+        return user.trainer_profile
+    except TrainerProfile.DoesNotExist:
+        return TrainerProfile(user=user)
+
+
+@login_required
+def home(request):
+    """Each role lands on its own home."""
+    return redirect(ROLE_HOMES[request.user.role])
+
+
+@role_required(Role.TRAINER)
+def trainer_home(request):
+    return render(request, "ganapati/trainer_home.html", {"profile": _profile_of(request.user)})
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def trainer_profile(request):
+    profile = _profile_of(request.user)
+    identity_form = IdentityForm(request.POST or None, instance=request.user, prefix="identity")
+    profile_form = TrainerProfileForm(request.POST or None, instance=profile, prefix="profile")
+    if request.method == "POST" and identity_form.is_valid() and profile_form.is_valid():
+        try:
+            with transaction.atomic():
+                identity_form.save()
+                services.trainer_profile_save(
+                    profile=profile_form.instance,
+                    actor=request.user,
+                    changed=identity_form.changed_data + profile_form.changed_data,
+                )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Votre profil a été enregistré.")
+            return redirect("trainer_profile")
+    return render(
+        request,
+        "ganapati/trainer_profile.html",
+        {"identity_form": identity_form, "profile_form": profile_form},
+    )
+
+
+@role_required(Role.CLIENT)
+def client_home(request):
+    return render(request, "ganapati/client_home.html", {"company": request.user.company})
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.user_password_changed(user=form.user, actor=form.user, how="reset")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.user_password_changed(user=form.user, actor=form.user, how="change")
+        return response
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    # No context processors: the database may be what failed.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,96 @@
+"""Personas and the rule that in CI nothing is skipped for lack of a service or a browser."""
+
+import os
+
+import pytest
+
+from ganapati.celery import app as celery_app
+
+from .factories import (
+    PASSWORD,
+    ClientFactory,
+    OrganisationFactory,
+    StaffFactory,
+    TrainerFactory,
+)
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, fail in CI: CI must run every test against the real services."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI : {reason}")
+    pytest.skip(reason)
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\nCI : {len(_skipped)} test(s) ignoré(s), ce qui est interdit en CI : {_skipped}")
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings, tmp_path):
+    """Tests run tasks eagerly unless they start a real worker themselves."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    yield
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def trainer(db):
+    return TrainerFactory(email="formateur@exemple.fr", first_name="Julien")
+
+
+@pytest.fixture
+def other_trainer(db):
+    return TrainerFactory(email="autre.formateur@exemple.fr")
+
+
+@pytest.fixture
+def client_user(db):
+    return ClientFactory(email="client@exemple.fr", first_name="Marie")
+
+
+@pytest.fixture
+def other_client(db):
+    return ClientFactory(email="client@autre-entreprise.fr")
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(email="equipe@exemple.fr")
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
