@@ -37,9 +37,14 @@ setup_venv() {
   # Reinstall only when pyproject.toml changed since the last install.
   local stamp="$VENV/.installed-$extras"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    say "Installation des dépendances Python"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[$extras]"
+    say "Installation des dépendances Python (journal : var/pip.log)"
+    mkdir -p var
+    if ! { "$VENV/bin/python" -m pip install --upgrade pip \
+           && "$VENV/bin/python" -m pip install -e ".[$extras]"; } >var/pip.log 2>&1; then
+      tail -n 30 var/pip.log >&2
+      echo "L'installation des dépendances a échoué (détails : var/pip.log)." >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -34,7 +34,15 @@ class ClientContactInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "role", "company", "is_active", "last_login"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "company",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name", "company__legal_name"]
     list_select_related = ["company"]
@@ -119,13 +127,32 @@ class CompanyAdmin(admin.ModelAdmin):
 class OrganisationAdmin(admin.ModelAdmin):
     """One row: the list goes straight to it (or to its creation form)."""
 
+    # French staff type "12,50": decimal inputs follow the locale.
+    formfield_overrides = {
+        models.DecimalField: {"localize": True},
+        # A website typed without a scheme is https (Django 6's default, chosen now).
+        models.URLField: {"assume_scheme": "https"},
+    }
+
     fieldsets = [
         (
             "Identité légale",
             {"fields": ["legal_name", "legal_form", "share_capital", "rcs", "siret", "vat_number"]},
         ),
-        ("Adresse et contact", {"fields": ["address", "postal_code", "city", "contact_email",
-                                           "contact_phone", "website", "logo"]}),
+        (
+            "Adresse et contact",
+            {
+                "fields": [
+                    "address",
+                    "postal_code",
+                    "city",
+                    "contact_email",
+                    "contact_phone",
+                    "website",
+                    "logo",
+                ]
+            },
+        ),
         ("Représentant légal", {"fields": ["legal_representative", "legal_representative_title"]}),
         (
             "Organisme de formation",
@@ -165,9 +192,25 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["resend"]
     readonly_fields = [
-        "key", "template", "to", "cc", "reply_to", "from_email", "subject", "body_text",
-        "attachments", "status", "attempts", "last_error", "message_id", "created_at",
-        "next_attempt_at", "sending_started_at", "sent_at", "related_type", "related_id",
+        "key",
+        "template",
+        "to",
+        "cc",
+        "reply_to",
+        "from_email",
+        "subject",
+        "body_text",
+        "attachments",
+        "status",
+        "attempts",
+        "last_error",
+        "message_id",
+        "created_at",
+        "next_attempt_at",
+        "sending_started_at",
+        "sent_at",
+        "related_type",
+        "related_id",
     ]
     exclude = ["body_html"]
 

@@ -18,7 +18,7 @@ def check_harfbuzz_subset(app_configs, **kwargs):
         checks.Warning(
             "libharfbuzz-subset est absent : WeasyPrint embarquera les polices entières et "
             "générera les PDF 3 à 5 fois plus lentement.",
-            hint="Installez le paquet Debian libharfbuzz-subset0 (apt-get install libharfbuzz-subset0).",
+            hint="Installez le paquet Debian : apt-get install libharfbuzz-subset0.",
             id="ganapati.W001",
         )
     ]

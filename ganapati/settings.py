@@ -41,7 +41,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "Le paramètre ALLOWED_HOSTS est obligatoire quand DEBUG est désactivé "
@@ -141,7 +143,8 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "ganapati.auth.axes_username"
-# Behind a reverse proxy, the client address comes from X-Forwarded-For (set AXES_IPWARE_PROXY_COUNT).
+# Behind a reverse proxy, the client address comes from X-Forwarded-For
+# (set AXES_IPWARE_PROXY_COUNT to the number of proxies).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
@@ -185,7 +188,8 @@ elif FILE_STORAGE_BACKEND == "local":
     }
 else:
     raise ImproperlyConfigured(
-        f"FILE_STORAGE_BACKEND vaut « {FILE_STORAGE_BACKEND} » : valeurs possibles « local » ou « s3 »."
+        f"FILE_STORAGE_BACKEND vaut « {FILE_STORAGE_BACKEND} » : "
+        "valeurs possibles « local » ou « s3 »."
     )
 STORAGES = {
     "default": _default_storage,
@@ -266,13 +270,14 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        "frame-ancestors": ["'none'"],
     },
 }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Pages are never framed; the few that must be (a PDF shown in the back-office) say so.
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
@@ -281,7 +286,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     if env.bool("SECURE_PROXY_SSL_HEADER", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

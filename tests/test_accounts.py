@@ -13,9 +13,7 @@ LOGIN_URL = "/compte/connexion/"
 
 
 def post_login(client, email, password, ip="10.0.0.1"):
-    return client.post(
-        LOGIN_URL, {"username": email, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(LOGIN_URL, {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
 @pytest.mark.parametrize(
@@ -228,9 +226,7 @@ def test_trainer_saves_payout_details_in_compact_form(client, trainer):
     assert AuditEvent.objects.filter(action="trainer_profile.updated").exists()
 
 
-def test_trainer_profile_refuses_a_wrong_iban_in_french_and_keeps_what_was_saved(
-    client, trainer
-):
+def test_trainer_profile_refuses_a_wrong_iban_in_french_and_keeps_what_was_saved(client, trainer):
     TrainerProfile.objects.create(user=trainer, city="Lyon", iban="FR7630006000011234567890189")
     login(client, trainer)
     response = client.post(

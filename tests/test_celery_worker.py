@@ -55,10 +55,27 @@ def test_an_email_is_sent_exactly_once_by_a_real_worker_even_when_delivered_twic
         "EMAIL_FILE_PATH": str(mail_dir),
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ganapati", "worker", "-Q", queue,
-         "--pool=prefork", "--concurrency=2", "--without-heartbeat", "--without-gossip",
-         "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ganapati",
+            "worker",
+            "-Q",
+            queue,
+            "--pool=prefork",
+            "--concurrency=2",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         sender = Celery(broker=broker_base, backend=results_url)
@@ -70,8 +87,7 @@ def test_an_email_is_sent_exactly_once_by_a_real_worker_even_when_delivered_twic
             ).declare()
         # The same task delivered twice, as Redis does after a lost acknowledgement.
         results = [
-            sender.send_task("ganapati.outbox_send", args=[email.pk], queue=queue)
-            for _ in range(2)
+            sender.send_task("ganapati.outbox_send", args=[email.pk], queue=queue) for _ in range(2)
         ]
         outcomes = sorted(result.get(timeout=60) for result in results)
     except Exception:

@@ -121,9 +121,7 @@ def test_a_permanent_error_marks_the_email_failed_without_retry(trainer, monkeyp
     assert "SMTPRecipientsRefused" in email.last_error
 
 
-def test_after_the_last_attempt_a_transient_error_becomes_a_failure(
-    trainer, monkeypatch, settings
-):
+def test_after_the_last_attempt_a_transient_error_becomes_a_failure(trainer, monkeypatch, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 2
     email = queue(trainer)
     monkeypatch.setattr(

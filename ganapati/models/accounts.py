@@ -118,8 +118,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
             # Only staff reach the back-office; a client always belongs to a company.
             models.CheckConstraint(
-                condition=models.Q(role=Role.STAFF)
-                | models.Q(is_staff=False, is_superuser=False),
+                condition=models.Q(role=Role.STAFF) | models.Q(is_staff=False, is_superuser=False),
                 name="user_only_staff_role_has_admin_access",
             ),
             models.CheckConstraint(

@@ -36,4 +36,6 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%d/%m/%Y %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+        return (
+            f"{self.created_at:%d/%m/%Y %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+        )

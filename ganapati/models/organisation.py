@@ -97,9 +97,7 @@ class Organisation(models.Model):
                 {"vat_rate": "Un organisme exonéré de TVA n'a pas de taux de TVA : videz ce champ."}
             )
         if not self.vat_exempt and self.vat_rate is None:
-            raise ValidationError(
-                {"vat_rate": "Indiquez le taux de TVA, ou cochez l'exonération."}
-            )
+            raise ValidationError({"vat_rate": "Indiquez le taux de TVA, ou cochez l'exonération."})
 
     @property
     def siren(self) -> str:
