@@ -9,6 +9,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghij
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# No persistent connections: the live server's thread must not hold the test database open.
+os.environ.setdefault("CONN_MAX_AGE", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from .settings import *  # noqa: E402, F403

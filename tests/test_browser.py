@@ -7,10 +7,6 @@ import pytest
 
 from .conftest import require
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-# (creating personas) are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,9 +19,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     require(CHROMIUM is not None, "Chromium absent (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread while the browser is open; the
+    # ORM calls of these tests (creating personas) are still synchronous and safe. Only for
+    # this module, and not left behind for the processes that later tests start.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover
@@ -36,6 +37,8 @@ def browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

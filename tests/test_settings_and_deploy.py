@@ -22,7 +22,17 @@ PROBE = (
 
 
 # Variables of the test run itself (ganapati/settings_test.py) must not leak into the probes.
-OWN_PREFIXES = ("DATABASE_", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_", "EMAIL_")
+OWN_PREFIXES = (
+    "DATABASE_",
+    "CELERY_",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "SECURE_",
+    "EMAIL_",
+    "CONN_MAX_AGE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def clean_environ() -> dict[str, str]:
