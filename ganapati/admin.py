@@ -4,6 +4,7 @@ from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.timezone import localtime
 
 from . import services
 from .errors import DomainError
@@ -112,7 +113,7 @@ def _timeline_html(obj):
     return format_html_join(
         "\n",
         "<div>{} — {} — {}</div>",
-        ((f"{e.created_at:%d/%m/%Y %H:%M}", e.actor_repr, e.action) for e in events),
+        ((f"{localtime(e.created_at):%d/%m/%Y %H:%M}", e.actor_repr, e.action) for e in events),
     )
 
 

@@ -98,7 +98,9 @@ def test_account_is_locked_after_repeated_failures_even_with_the_right_password(
         post_login(client, trainer.email, "mauvais", ip="10.1.1.1")
     response = post_login(client, trainer.email, password, ip="10.1.1.1")
     assert response.status_code == 429
-    assert "Connexion temporairement bloquée" in response.content.decode()
+    page = response.content.decode()
+    assert "Connexion temporairement bloquée" in page
+    assert "pendant 30 minutes" in page
     assert "_auth_user_id" not in client.session
     # The lock is on the user+IP pair: the same person from elsewhere can still log in.
     assert post_login(client, trainer.email, password, ip="10.9.9.9").status_code == 302

@@ -196,3 +196,13 @@ def test_pages_carry_a_strict_content_security_policy(client, db):
     policy = client.get("/compte/connexion/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_a_server_error_gets_a_french_page_that_needs_no_database(rf):
+    from ganapati.views import error_500
+
+    response = error_500(rf.get("/"))
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Une erreur est survenue" in page
+    assert "Ce que vous aviez déjà enregistré est conservé." in page

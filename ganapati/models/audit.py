@@ -36,6 +36,5 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.created_at:%d/%m/%Y %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
-        )
+        when = timezone.localtime(self.created_at)
+        return f"{when:%d/%m/%Y %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
