@@ -13,6 +13,19 @@ from .models import AuditEvent, Company, Organisation, OutgoingEmail, TrainerPro
 from .selectors import audit_timeline
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records (emails sent, audit events): viewable, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TrainerProfileInline(admin.StackedInline):
     model = TrainerProfile
     can_delete = False
@@ -186,7 +199,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "recipients", "status", "attempts", "sent_at"]
     list_filter = ["status", "template"]
     search_fields = ["subject", "to", "key"]
@@ -219,16 +232,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def recipients(self, obj):
         return ", ".join(obj.to)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewable, never editable: what was sent is a record.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description="Renvoyer les e-mails sélectionnés (échecs ou déjà envoyés)")
     def resend(self, request, queryset):
         count = services.outbox_resend(
@@ -250,18 +253,9 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor_repr", "action", "content_type", "object_repr"]
     list_filter = ["action", "content_type"]
     search_fields = ["actor_repr", "object_repr", "action", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["content_type"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -76,24 +76,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class _NotifiesPasswordChange:
+    """The new password and the email telling its owner are saved together."""
+
+    how: str
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.user_password_changed(user=form.user, actor=form.user, how=self.how)
+        return response
+
+
+class PasswordResetConfirmView(_NotifiesPasswordChange, auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            services.user_password_changed(user=form.user, actor=form.user, how="reset")
-        return response
+    how = "reset"
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(_NotifiesPasswordChange, auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            services.user_password_changed(user=form.user, actor=form.user, how="change")
-        return response
+    how = "change"
 
 
 def error_403(request, exception=None):
