@@ -4,9 +4,37 @@ Typing "732 829 320 00074" or "fr76 3000 ..." is normal for a person; the databa
 compact form, so that comparisons, uniqueness and documents see one spelling.
 """
 
+from django import forms
 from django.db import models
 
 from . import validators
+
+
+class CompactFormField(forms.CharField):
+    """A form field that compacts what was typed, then validates the compact form."""
+
+    def __init__(self, *, compact, **kwargs):
+        self.compact = compact
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.compact(value) if value else value
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """Accepts what a French user types: "2 800,50", "2800.50", "2 800 €"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            for char in (" ", "\u00a0", "\u202f", "€", "h"):
+                value = value.replace(char, "")
+            value = value.replace(",", ".")
+        return super().to_python(value)
 
 
 class _CompactCharField(models.CharField):
@@ -25,6 +53,9 @@ class _CompactCharField(models.CharField):
 
     def formfield(self, **kwargs):
         kwargs.setdefault("max_length", self.max_length + self.input_slack)
+        kwargs.setdefault("form_class", CompactFormField)
+        kwargs.setdefault("compact", self.compact)
+        kwargs.setdefault("validators", list(self.default_validators))
         return super().formfield(**kwargs)
 
 

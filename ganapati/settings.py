@@ -300,6 +300,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
         # WeasyPrint says it is missing libharfbuzz-subset only at this level: keep it visible.
         "fontTools": {"level": "WARNING"},
     },

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,9 +10,8 @@ handler500 = "ganapati.views.error_500"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("formateur/", views.trainer_home, name="trainer_home"),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
-    path("client/", views.client_home, name="client_home"),
+    path("", include("sessions.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

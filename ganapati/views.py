@@ -30,11 +30,6 @@ def home(request):
 
 
 @role_required(Role.TRAINER)
-def trainer_home(request):
-    return render(request, "ganapati/trainer_home.html", {"profile": _profile_of(request.user)})
-
-
-@role_required(Role.TRAINER)
 @require_http_methods(["GET", "POST"])
 def trainer_profile(request):
     profile = _profile_of(request.user)
@@ -59,11 +54,6 @@ def trainer_profile(request):
         "ganapati/trainer_profile.html",
         {"identity_form": identity_form, "profile_form": profile_form},
     )
-
-
-@role_required(Role.CLIENT)
-def client_home(request):
-    return render(request, "ganapati/client_home.html", {"company": request.user.company})
 
 
 class LoginView(auth_views.LoginView):

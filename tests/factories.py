@@ -90,3 +90,89 @@ class OrganisationFactory(DjangoModelFactory):
     bic = "AGRIFRPP"
     contact_email = "contact@organisme.test"
     contact_phone = "01 23 45 67 89"
+
+
+def next_monday(weeks: int = 2):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return today + dt.timedelta(days=(7 - today.weekday()) % 7 + 7 * weeks)
+
+
+TRAINING = {
+    "title": "Management d'équipe : les fondamentaux",
+    "objectives": "Conduire un entretien individuel ; fixer des objectifs SMART.",
+    "audience": "Managers de proximité",
+    "prerequisites": "Encadrer au moins une personne.",
+    "modules": [
+        {"title": "Le rôle du manager", "details": "Posture, missions"},
+        {"title": "L'entretien individuel", "details": "Préparer, conduire, suivre"},
+    ],
+    "methods": "Apports, mises en situation, études de cas.",
+    "assessment": "Quiz de positionnement et mise en situation finale.",
+    "accessibility_contact": "Julien Moreau, 06 12 34 56 78",
+    "duration_hours": "14.00",
+    "format": "on_site",
+    "location": "Salle Bellecour, 10 rue de la Barre, 69002 Lyon",
+    "price_excl_tax": "2800.00",
+    "price_basis": "per_session",
+}
+
+
+class TrainingSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = "training_sessions.TrainingSession"
+        skip_postgeneration_save = True
+
+    trainer = factory.SubFactory(TrainerFactory)
+    title = TRAINING["title"]
+    objectives = TRAINING["objectives"]
+    audience = TRAINING["audience"]
+    prerequisites = TRAINING["prerequisites"]
+    modules = TRAINING["modules"]
+    methods = TRAINING["methods"]
+    assessment = TRAINING["assessment"]
+    accessibility_contact = TRAINING["accessibility_contact"]
+    duration_hours = TRAINING["duration_hours"]
+    format = TRAINING["format"]
+    location = TRAINING["location"]
+    price_excl_tax = TRAINING["price_excl_tax"]
+    trainees_max = 4
+
+    @factory.post_generation
+    def days(obj, create, extracted, **kwargs):
+        """Two full days (2 × 7 h) unless days=0 or a list of dates is given."""
+        import datetime as dt
+
+        from sessions.models import SessionDay
+
+        if not create or extracted == 0:
+            return
+        start = next_monday()
+        dates = extracted or [start, start + dt.timedelta(days=1)]
+        for day in dates:
+            SessionDay.objects.create(
+                session=obj, date=day, morning_start=dt.time(9), morning_end=dt.time(12, 30),
+                afternoon_start=dt.time(13, 30), afternoon_end=dt.time(17),
+            )  # fmt: skip
+
+
+def attach_client(session, contact, trainees=2):
+    """Put a session in the state a completed client form leaves it in."""
+    from funding.models import Funder
+    from sessions.models import Trainee
+
+    session.company = contact.company
+    session.contact = contact
+    session.funding_mode = "opco_subrogation"
+    session.funder = Funder.objects.get(code="opcoep")
+    session.status = "ready"
+    session.save()
+    for i in range(trainees):
+        Trainee.objects.create(
+            session=session, first_name=f"Stagiaire{i}", last_name="Martin",
+            email=f"stagiaire{i}@exemple.fr", position=i,
+        )  # fmt: skip
+    return session

@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 
 register = template.Library()
+NARROW_NBSP = "\u202f"
 
 
 @register.filter
@@ -27,3 +28,58 @@ def local(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
     if value is None:
         return ""
     return timezone.localtime(value).strftime(fmt)
+
+
+@register.filter
+def euros(value) -> str:
+    """Decimal money the French way: 1 234,50 €."""
+    if value is None or value == "":
+        return "—"
+    from decimal import Decimal
+
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    whole, cents = f"{amount:,.2f}".split(".")
+    whole = whole.replace(",", NARROW_NBSP)
+    return f"{whole},{cents} €"
+
+
+@register.filter
+def hours(value) -> str:
+    """Hours the French way: 14 h, 13 h 30."""
+    if value is None or value == "":
+        return "—"
+    from decimal import Decimal
+
+    minutes = int((Decimal(value) * 60).to_integral_value())
+    whole, rest = divmod(minutes, 60)
+    return f"{whole} h {rest:02d}" if rest else f"{whole} h"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def field(form, name: str):
+    """A form's bound field by name, for templates that lay fields out in groups."""
+    return form[name]
+
+
+@register.filter
+def action_fr(code: str) -> str:
+    from ganapati.labels import ACTIONS
+
+    return ACTIONS.get(code, code)
+
+
+@register.filter
+def status_fr(code: str) -> str:
+    from ganapati.labels import STATUSES
+
+    return STATUSES.get(code, code)

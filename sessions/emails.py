@@ -1,0 +1,76 @@
+"""One function per email about a session; template triplets under templates/emails/."""
+
+from django.urls import reverse
+
+from ganapati.models import User
+from ganapati.services import absolute_url, mail_queue
+
+from .models import TrainingSession
+
+
+def _ctx(session: TrainingSession, **extra) -> dict:
+    return {"session": session, "reference": session.reference, **extra}
+
+
+def client_link(session: TrainingSession, *, to: str, url: str, version: int):
+    return mail_queue(
+        key=f"session-link:{session.pk}:{version}:{to.lower()}",
+        template="session_client_link",
+        to=[to],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, url=url),
+        related=session,
+    )
+
+
+def client_account_created(session: TrainingSession, user: User, *, url: str):
+    return mail_queue(
+        key=f"session-client-account:{session.pk}:{user.pk}",
+        template="session_client_account",
+        to=[user.email],
+        context=_ctx(session, user=user, url=url),
+        related=session,
+    )
+
+
+def client_completed(session: TrainingSession):
+    return mail_queue(
+        key=f"session-client-completed:{session.pk}:{session.revision}",
+        template="session_client_completed",
+        to=[session.trainer.email],
+        context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
+        related=session,
+    )
+
+
+def session_validated(session: TrainingSession):
+    space = absolute_url(reverse("client_session_detail", args=[session.pk]))
+    mail_queue(
+        key=f"session-validated:{session.pk}:client",
+        template="session_validated_client",
+        to=[session.contact.email],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, url=space),
+        related=session,
+    )
+    mail_queue(
+        key=f"session-validated:{session.pk}:trainer",
+        template="session_validated_trainer",
+        to=[session.trainer.email],
+        context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
+        related=session,
+    )
+
+
+def session_cancelled(session: TrainingSession):
+    recipients = [session.trainer.email]
+    if session.contact_id:
+        recipients.append(session.contact.email)
+    for to in recipients:
+        mail_queue(
+            key=f"session-cancelled:{session.pk}:{to}",
+            template="session_cancelled",
+            to=[to],
+            context=_ctx(session),
+            related=session,
+        )

@@ -1,0 +1,299 @@
+"""Training sessions: what is taught, when, for how much, to whom, and where it stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+HOUR = Decimal("1")
+
+
+class Format(models.TextChoices):
+    ON_SITE = "on_site", "Présentiel"
+    REMOTE = "remote", "À distance"
+    MIXED = "mixed", "Mixte (présentiel et distance)"
+
+
+class PriceBasis(models.TextChoices):
+    PER_SESSION = "per_session", "Par session (forfait groupe)"
+    PER_TRAINEE = "per_trainee", "Par stagiaire"
+
+
+class FundingMode(models.TextChoices):
+    OPCO_SUBROGATION = "opco_subrogation", "OPCO, avec subrogation de paiement"
+    OPCO_DIRECT = "opco_direct", "OPCO, sans subrogation (l'entreprise paie puis est remboursée)"
+    AGEFICE = "agefice", "AGEFICE"
+    FIFPL = "fifpl", "FIFPL"
+    COMPANY = "company", "L'entreprise finance elle-même"
+
+
+class TrainingContent(models.Model):
+    """What a training is. Shared by reusable programmes and the sessions made from them."""
+
+    title = models.CharField("intitulé de la formation", max_length=200)
+    objectives = models.TextField(
+        "objectifs opérationnels et évaluables",
+        help_text="Ce que les stagiaires sauront faire à l'issue, de façon vérifiable.",
+    )
+    audience = models.TextField("public visé")
+    prerequisites = models.TextField("prérequis", default="Aucun prérequis.")
+    modules = models.JSONField(
+        "contenu (modules ou séquences, dans l'ordre)", default=list, blank=True
+    )
+    methods = models.TextField("méthodes et moyens pédagogiques")
+    assessment = models.TextField("modalités d'évaluation")
+    accessibility = models.TextField(
+        "accessibilité aux personnes en situation de handicap",
+        default="Formation accessible aux personnes en situation de handicap : contactez-nous "
+        "avant l'inscription pour étudier les adaptations nécessaires.",
+    )
+    accessibility_contact = models.CharField("référent handicap (nom et contact)", max_length=200)
+    access_terms = models.TextField(
+        "modalités et délais d'accès",
+        default="Inscription au plus tard 15 jours avant le début de la formation, "
+        "le temps d'obtenir l'accord de financement.",
+    )
+    duration_hours = models.DecimalField(
+        "durée (heures)",
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.5"))],
+    )
+    format = models.CharField("modalité", max_length=10, choices=Format.choices)
+    location = models.TextField(
+        "lieu ou modalités de connexion",
+        help_text="Adresse du lieu, ou outil et modalités de connexion pour la distance.",
+    )
+    price_excl_tax = models.DecimalField(
+        "prix HT (€)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    price_basis = models.CharField(
+        "base du prix", max_length=12, choices=PriceBasis.choices, default=PriceBasis.PER_SESSION
+    )
+
+    class Meta:
+        abstract = True
+
+    CONTENT_FIELDS = [
+        "title", "objectives", "audience", "prerequisites", "modules", "methods", "assessment",
+        "accessibility", "accessibility_contact", "access_terms", "duration_hours", "format",
+        "location", "price_excl_tax", "price_basis",
+    ]  # fmt: skip
+
+    def content_values(self) -> dict:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+
+class Programme(TrainingContent):
+    """A training the trainer offers: reusable for new sessions, published on a public page."""
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="formateur",
+        on_delete=models.PROTECT,
+        related_name="programmes",
+    )
+    published = models.BooleanField("publié au catalogue", default=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("version du", auto_now=True)
+
+    class Meta:
+        verbose_name = "programme de formation"
+        verbose_name_plural = "programmes de formation"
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class TrainingSession(TrainingContent):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        AWAITING_CLIENT = "awaiting_client", "En attente du client"
+        READY = "ready", "Prête à valider"
+        VALIDATED = "validated", "Validée"
+        CANCELLED = "cancelled", "Annulée"
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="formateur",
+        on_delete=models.PROTECT,
+        related_name="training_sessions",
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name="programme d'origine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    status = models.CharField(
+        "statut", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    trainees_min = models.PositiveSmallIntegerField(
+        "stagiaires (minimum)", default=1, validators=[MinValueValidator(1)]
+    )
+    trainees_max = models.PositiveSmallIntegerField(
+        "stagiaires (maximum)", default=12, validators=[MinValueValidator(1)]
+    )
+    # The client side.
+    company = models.ForeignKey(
+        "ganapati.Company",
+        verbose_name="entreprise cliente",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_sessions",
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="contact client",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="client_sessions",
+    )
+    funding_mode = models.CharField(
+        "financement", max_length=20, choices=FundingMode.choices, blank=True
+    )
+    funder = models.ForeignKey(
+        "funding.Funder",
+        verbose_name="financeur",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    client_completed_at = models.DateTimeField("complété par le client le", null=True, blank=True)
+    # The shared link: a signed token carrying (session, version); revoking bumps the version.
+    link_version = models.PositiveIntegerField(default=0)
+    link_expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
+    link_revoked = models.BooleanField("lien révoqué", default=False)
+    # Bumped on every change of the client's data, so that a stale form is noticed.
+    revision = models.PositiveIntegerField(default=0)
+    validated_at = models.DateTimeField("validée le", null=True, blank=True)
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+    cancel_reason = models.TextField("motif d'annulation", blank=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "session de formation"
+        verbose_name_plural = "sessions de formation"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["draft", "awaiting_client", "ready", "validated", "cancelled"]
+                ),
+                name="session_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trainees_min__lte=models.F("trainees_max")),
+                name="session_trainees_min_le_max",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["ready", "validated"])
+                | models.Q(company__isnull=False, contact__isnull=False),
+                name="session_ready_has_client",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="validated") | models.Q(validated_at__isnull=False),
+                name="session_validated_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    @property
+    def reference(self) -> str:
+        year = timezone.localtime(self.created_at).year
+        return f"S-{year}-{self.pk:05d}" if self.pk else "S-brouillon"
+
+    @property
+    def is_editable(self) -> bool:
+        """Commercial terms are frozen at validation."""
+        return self.status in {self.Status.DRAFT, self.Status.AWAITING_CLIENT, self.Status.READY}
+
+
+class SessionDay(models.Model):
+    """One day of a session, with a morning and/or an afternoon slot (attendance half-days)."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField("date")
+    morning_start = models.TimeField("début matin", null=True, blank=True)
+    morning_end = models.TimeField("fin matin", null=True, blank=True)
+    afternoon_start = models.TimeField("début après-midi", null=True, blank=True)
+    afternoon_end = models.TimeField("fin après-midi", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "journée"
+        verbose_name_plural = "journées"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "date"], name="sessionday_unique_date"),
+            models.CheckConstraint(
+                condition=models.Q(morning_start__isnull=True, morning_end__isnull=True)
+                | models.Q(morning_start__lt=models.F("morning_end")),
+                name="sessionday_morning_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(afternoon_start__isnull=True, afternoon_end__isnull=True)
+                | models.Q(afternoon_start__lt=models.F("afternoon_end")),
+                name="sessionday_afternoon_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y}"
+
+    @staticmethod
+    def _hours(start: dt.time | None, end: dt.time | None) -> Decimal:
+        if not start or not end:
+            return Decimal("0")
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+
+    @property
+    def hours(self) -> Decimal:
+        return self._hours(self.morning_start, self.morning_end) + self._hours(
+            self.afternoon_start, self.afternoon_end
+        )
+
+    @property
+    def half_days(self) -> list[tuple[str, dt.time, dt.time]]:
+        slots = []
+        if self.morning_start:
+            slots.append(("matin", self.morning_start, self.morning_end))
+        if self.afternoon_start:
+            slots.append(("après-midi", self.afternoon_start, self.afternoon_end))
+        return slots
+
+
+class Trainee(models.Model):
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="trainees")
+    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150)
+    email = models.EmailField("e-mail")
+    job_title = models.CharField("fonction", max_length=150, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "stagiaire"
+        verbose_name_plural = "stagiaires"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"

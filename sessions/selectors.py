@@ -1,0 +1,70 @@
+"""Reads on sessions, always scoped to the person asking: someone else's session is a 404."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from ganapati.models import Role, User
+
+from .models import Programme, SessionDay, TrainingSession
+
+
+def _with_summary(queryset: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
+    return queryset.select_related("company", "funder", "trainer").annotate(
+        first_date=Min("days__date"),
+        last_date=Max("days__date"),
+        trainee_count=Count("trainees", distinct=True),
+    )
+
+
+def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
+    if not user.is_authenticated:
+        return TrainingSession.objects.none()
+    if user.role == Role.STAFF:
+        return TrainingSession.objects.all()
+    if user.role == Role.TRAINER:
+        return TrainingSession.objects.filter(trainer=user)
+    if user.role == Role.CLIENT and user.company_id:
+        # A client sees its company's sessions once it has been attached to them.
+        return TrainingSession.objects.filter(company_id=user.company_id)
+    return TrainingSession.objects.none()
+
+
+def session_list_for(
+    *, user: User, status: str | None = None, query: str | None = None
+) -> QuerySet[TrainingSession]:
+    sessions = sessions_visible_to(user)
+    if status:
+        sessions = sessions.filter(status=status)
+    if query:
+        query = query.strip()
+        filters = Q(title__icontains=query) | Q(company__legal_name__icontains=query)
+        reference = query.upper().removeprefix("S-")
+        if reference.replace("-", "").isdigit():
+            filters |= Q(pk=int(reference.split("-")[-1]))
+        sessions = sessions.filter(filters)
+    return _with_summary(sessions).order_by("-created_at", "-pk")
+
+
+def session_get_for(*, user: User, pk: int) -> TrainingSession:
+    session = (
+        sessions_visible_to(user)
+        .select_related("company", "contact", "funder", "trainer", "programme")
+        .prefetch_related(
+            Prefetch("days", queryset=SessionDay.objects.order_by("date")), "trainees"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("Session introuvable.")
+    return session
+
+
+def programmes_of(trainer: User) -> QuerySet[Programme]:
+    return Programme.objects.filter(trainer=trainer).annotate(session_count=Count("sessions"))
+
+
+def published_programmes() -> QuerySet[Programme]:
+    return Programme.objects.filter(published=True).select_related("trainer")

@@ -1,0 +1,361 @@
+"""Writes on training sessions: one function per change, in a transaction, audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from funding.models import Funder
+from ganapati.errors import DomainError
+from ganapati.models import Company, Role, User
+from ganapati.services import log_action, password_set_url
+
+from . import emails, links
+from .models import FundingMode, Programme, SessionDay, Trainee, TrainingSession
+from .states import can_transition
+
+Status = TrainingSession.Status
+
+
+def _lock(session: TrainingSession) -> TrainingSession:
+    return TrainingSession.objects.select_for_update().get(pk=session.pk)
+
+
+def _transition(session: TrainingSession, target: str, *, actor: User | None, **data) -> None:
+    if not can_transition(session.status, target):
+        raise DomainError(
+            f"Action impossible : la session est « {session.get_status_display()} » et ne peut "
+            f"pas passer à « {Status(target).label} »."
+        )
+    previous = session.status
+    session.status = target
+    log_action(
+        session,
+        f"session.{target}",
+        actor=actor,
+        data={"from": previous, "to": target, **data},
+    )
+
+
+def _ensure_editable(session: TrainingSession) -> None:
+    if not session.is_editable:
+        raise DomainError(
+            f"Cette session est « {session.get_status_display()} » : ses conditions ne peuvent "
+            "plus être modifiées."
+        )
+
+
+@transaction.atomic
+def session_create(
+    *, trainer: User, values: dict[str, Any], programme: Programme | None = None
+) -> TrainingSession:
+    if trainer.role != Role.TRAINER:
+        raise DomainError("Seul un formateur peut créer une session.")
+    if programme is not None and programme.trainer_id != trainer.pk:
+        raise DomainError("Ce programme n'est pas le vôtre.")
+    initial = programme.content_values() if programme else {}
+    session = TrainingSession(trainer=trainer, programme=programme, **{**initial, **values})
+    session.full_clean(exclude=["price_excl_tax"])
+    session.save()
+    log_action(
+        session, "session.created", actor=trainer, data={"programme": programme and programme.pk}
+    )
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: TrainingSession, actor: User, values: dict[str, Any]) -> None:
+    """The trainer edits the training or the price (not the client's part)."""
+    session = _lock(session)
+    _ensure_editable(session)
+    changed = [name for name, value in values.items() if getattr(session, name) != value]
+    for name, value in values.items():
+        setattr(session, name, value)
+    session.full_clean()
+    session.save()
+    if changed:
+        log_action(session, "session.updated", actor=actor, data={"fields": changed})
+
+
+@transaction.atomic
+def session_set_schedule(
+    *, session: TrainingSession, actor: User, days: list[dict[str, Any]]
+) -> None:
+    session = _lock(session)
+    _ensure_editable(session)
+    if not days:
+        raise DomainError("Indiquez au moins une journée.")
+    dates = [day["date"] for day in days]
+    if len(set(dates)) != len(dates):
+        raise DomainError("La même date figure deux fois : une ligne par journée.")
+    today = timezone.localdate()
+    if any(d < today for d in dates):
+        raise DomainError("Une journée est dans le passé : choisissez des dates à venir.")
+    session.days.all().delete()
+    SessionDay.objects.bulk_create(SessionDay(session=session, **day) for day in days)
+    session.save(update_fields=["updated_at"])
+    log_action(
+        session,
+        "session.schedule_set",
+        actor=actor,
+        data={"days": [d.isoformat() for d in sorted(dates)]},
+    )
+
+
+@transaction.atomic
+def session_link_issue(*, session: TrainingSession, actor: User) -> str:
+    """Make a new link for the client (any earlier one stops working)."""
+    session = _lock(session)
+    _ensure_editable(session)
+    session.link_version += 1
+    session.link_revoked = False
+    session.link_expires_at = timezone.now() + links.LINK_VALIDITY
+    if session.status == Status.DRAFT:
+        _transition(session, Status.AWAITING_CLIENT, actor=actor, link_version=session.link_version)
+    else:
+        log_action(
+            session, "session.link_issued", actor=actor, data={"version": session.link_version}
+        )
+    session.save()
+    return links.make_token(session)
+
+
+@transaction.atomic
+def session_link_revoke(*, session: TrainingSession, actor: User) -> None:
+    session = _lock(session)
+    if session.link_revoked or not session.link_version:
+        raise DomainError("Aucun lien actif à désactiver.")
+    session.link_revoked = True
+    if session.status == Status.AWAITING_CLIENT:
+        _transition(session, Status.DRAFT, actor=actor, reason="link_revoked")
+    else:
+        log_action(session, "session.link_revoked", actor=actor)
+    session.save()
+
+
+@transaction.atomic
+def session_link_send(*, session: TrainingSession, actor: User, to: str, url: str) -> None:
+    session = _lock(session)
+    if session.status != Status.AWAITING_CLIENT or session.link_revoked:
+        raise DomainError("Créez d'abord un lien actif à envoyer.")
+    emails.client_link(session, to=to, url=url, version=session.link_version)
+    log_action(session, "session.link_sent", actor=actor, data={"to": to})
+
+
+def _attach_company(values: dict[str, Any]) -> Company:
+    company = Company.objects.filter(siret=values["siret"]).first()
+    if company is not None:
+        # An existing company keeps the details already on file: a shared link must not let
+        # anyone rewrite another company's identity.
+        return company
+    company = Company(**values)
+    _full_clean(company)
+    company.save()
+    return company
+
+
+def _full_clean(obj, **kwargs) -> None:
+    """Model validation as a DomainError, for the page to show (never a 500)."""
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=field) from exc
+
+
+def _attach_contact(values: dict[str, Any], company: Company) -> tuple[User, bool]:
+    email = User.objects.normalize_email(values["email"])
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if user.role != Role.CLIENT or user.company_id != company.pk:
+            raise DomainError(
+                "Cette adresse e-mail est déjà celle d'un autre compte : indiquez l'adresse "
+                "professionnelle du contact dans cette entreprise.",
+                field="contact_email",
+            )
+        return user, False
+    user = User(
+        email=email,
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        phone=values.get("phone", ""),
+        job_title=values.get("job_title", ""),
+        role=Role.CLIENT,
+        company=company,
+    )
+    user.set_unusable_password()
+    _full_clean(user, exclude=["password"])
+    user.save()
+    return user, True
+
+
+@transaction.atomic
+def session_client_submit(
+    *,
+    session: TrainingSession,
+    actor: User | None,
+    company: dict[str, Any],
+    contact: dict[str, Any],
+    trainees: list[dict[str, Any]],
+    funding_mode: str,
+    funder: Funder | None,
+    revision: int | None = None,
+) -> TrainingSession:
+    """The client's details, from the shared link (actor None) or typed in by the trainer."""
+    session = _lock(session)
+    if not session.is_editable:
+        raise DomainError(
+            "Cette session a déjà été validée par le formateur : ses informations ne peuvent "
+            "plus être modifiées. Retrouvez-la dans votre espace client."
+        )
+    if revision is not None and revision != session.revision:
+        raise DomainError(
+            "Ces informations ont été modifiées depuis l'ouverture de cette page (peut-être "
+            "dans un autre onglet). Vérifiez le formulaire ci-dessous, qui garde ce que vous "
+            "avez saisi, puis envoyez-le de nouveau.",
+            field="revision",
+        )
+    if not trainees:
+        raise DomainError("Indiquez au moins un stagiaire.", field="trainees")
+    if len(trainees) > session.trainees_max:
+        raise DomainError(
+            f"Cette session accueille au plus {session.trainees_max} stagiaire(s) : "
+            f"vous en avez indiqué {len(trainees)}.",
+            field="trainees",
+        )
+    if funding_mode in (FundingMode.OPCO_SUBROGATION, FundingMode.OPCO_DIRECT):
+        if funder is None or funder.kind != Funder.Kind.OPCO:
+            raise DomainError("Choisissez l'OPCO de l'entreprise.", field="funder")
+    elif funding_mode in (FundingMode.AGEFICE, FundingMode.FIFPL):
+        funder = Funder.objects.get(code=funding_mode)
+    else:
+        funder = None
+
+    company_obj = _attach_company(company)
+    user, created = _attach_contact(contact, company_obj)
+    session.trainees.all().delete()
+    Trainee.objects.bulk_create(
+        Trainee(session=session, position=index, **values) for index, values in enumerate(trainees)
+    )
+    session.company = company_obj
+    session.contact = user
+    session.funding_mode = funding_mode
+    session.funder = funder
+    session.client_completed_at = timezone.now()
+    session.revision += 1
+    if session.status != Status.READY:
+        _transition(session, Status.READY, actor=actor, by="trainer" if actor else "client")
+    else:
+        log_action(session, "session.client_updated", actor=actor)
+    session.save()
+    if created:
+        emails.client_account_created(session, user, url=password_set_url(user))
+    if actor is None:
+        emails.client_completed(session)
+    return session
+
+
+def session_missing(session: TrainingSession) -> list[str]:
+    """What still prevents validation, as French sentences (empty: ready to validate)."""
+    missing = []
+    for name in ["title", "objectives", "audience", "methods", "assessment",
+                 "accessibility_contact", "location"]:  # fmt: skip
+        if not getattr(session, name):
+            missing.append(f"« {TrainingSession._meta.get_field(name).verbose_name} » est vide")
+    if not session.modules:
+        missing.append("le contenu ne compte aucun module")
+    days = list(session.days.all())
+    if not days:
+        missing.append("aucune journée n'est planifiée")
+    else:
+        total = total_hours(days)
+        if total != session.duration_hours:
+            missing.append(
+                f"les créneaux totalisent {hours_fr(total)} mais la durée déclarée est "
+                f"{hours_fr(session.duration_hours)}"
+            )
+        if min(day.date for day in days) < timezone.localdate():
+            missing.append("la première journée est passée : modifiez les dates")
+    if session.price_excl_tax is None:
+        missing.append("le prix n'est pas indiqué")
+    if not session.company_id or not session.contact_id:
+        missing.append("les informations du client ne sont pas complètes")
+    else:
+        count = len(session.trainees.all())
+        if count == 0:
+            missing.append("aucun stagiaire n'est inscrit")
+        elif count > session.trainees_max:
+            missing.append(f"{count} stagiaires pour {session.trainees_max} places au plus")
+    return missing
+
+
+def total_hours(days) -> Decimal:
+    return sum((day.hours for day in days), Decimal("0"))
+
+
+def hours_fr(value: Decimal) -> str:
+    """14 → "14 h", 13.5 → "13 h 30"."""
+    minutes = int((Decimal(value) * 60).to_integral_value())
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+@transaction.atomic
+def session_validate(*, session: TrainingSession, actor: User) -> TrainingSession:
+    """The trainer validates: the commercial terms are frozen, the client is told."""
+    session = _lock(session)
+    if session.status != Status.READY:
+        raise DomainError(
+            "La session ne peut être validée qu'une fois les informations du client complètes "
+            f"(statut actuel : « {session.get_status_display()} »)."
+        )
+    missing = session_missing(session)
+    if missing:
+        raise DomainError("Impossible de valider : " + " ; ".join(missing) + ".")
+    session.validated_at = timezone.now()
+    _transition(session, Status.VALIDATED, actor=actor)
+    session.save()
+    emails.session_validated(session)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: TrainingSession, actor: User, reason: str) -> None:
+    session = _lock(session)
+    if not reason.strip():
+        raise DomainError("Indiquez le motif de l'annulation.", field="reason")
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason.strip()
+    session.link_revoked = True
+    _transition(session, Status.CANCELLED, actor=actor, reason=session.cancel_reason)
+    session.save()
+    emails.session_cancelled(session)
+
+
+@transaction.atomic
+def programme_save_from_session(*, session: TrainingSession, actor: User) -> Programme:
+    """Keep this training as a reusable programme (updating the one it came from, if any)."""
+    session = _lock(session)
+    values = session.content_values()
+    programme = session.programme
+    if programme is not None and programme.trainer_id == session.trainer_id:
+        for name, value in values.items():
+            setattr(programme, name, value)
+        programme.save()
+        log_action(programme, "programme.updated", actor=actor, data={"from_session": session.pk})
+    else:
+        programme = Programme.objects.create(trainer=session.trainer, **values)
+        session.programme = programme
+        session.save(update_fields=["programme", "updated_at"])
+        log_action(programme, "programme.created", actor=actor, data={"from_session": session.pk})
+    return programme
+
+
+def first_day(session: TrainingSession) -> date | None:
+    days = list(session.days.all())
+    return min((d.date for d in days), default=None)

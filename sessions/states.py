@@ -1,0 +1,26 @@
+"""The session's states and the transitions allowed between them: one place, one table."""
+
+from .models import TrainingSession
+
+S = TrainingSession.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.AWAITING_CLIENT, S.READY, S.CANCELLED},
+    S.AWAITING_CLIENT: {S.DRAFT, S.READY, S.CANCELLED},
+    S.READY: {S.AWAITING_CLIENT, S.VALIDATED, S.CANCELLED},
+    S.VALIDATED: {S.CANCELLED},
+    S.CANCELLED: set(),
+}
+
+# What is expected next, and from whom: shown on dashboards and session pages.
+NEXT_ACTION = {
+    S.DRAFT: ("formateur", "Compléter la session et les informations du client"),
+    S.AWAITING_CLIENT: ("client", "En attente du client : il complète le lien partagé"),
+    S.READY: ("formateur", "À valider par le formateur"),
+    S.VALIDATED: ("client", "Documents envoyés : demande de prise en charge à l'OPCO"),
+    S.CANCELLED: ("", "Session annulée"),
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, set())

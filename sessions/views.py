@@ -1,0 +1,462 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ganapati.errors import DomainError
+from ganapati.models import Role, TrainerProfile
+from ganapati.permissions import role_required
+from ganapati.selectors import audit_timeline, organisation_get_or_none
+from ganapati.services import absolute_url
+
+from . import links, selectors, services
+from .forms import (
+    CancelForm,
+    ClientForm,
+    DayFormSet,
+    NewSessionForm,
+    PriceForm,
+    SendLinkForm,
+    TrainingForm,
+    trainee_formset,
+)
+from .models import SessionDay, TrainingSession
+from .states import NEXT_ACTION
+
+PAGE_SIZE = 20
+
+
+def _trainer_session(request, pk: int) -> TrainingSession:
+    return selectors.session_get_for(user=request.user, pk=pk)
+
+
+# --- Trainer: dashboard and the creation steps ------------------------------------------------
+
+
+@role_required(Role.TRAINER)
+def trainer_home(request):
+    status = request.GET.get("statut") or None
+    if status not in TrainingSession.Status.values:
+        status = None
+    query = request.GET.get("q", "").strip()
+    sessions = selectors.session_list_for(user=request.user, status=status, query=query)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
+    return render(
+        request,
+        "sessions/trainer_home.html",
+        {
+            "page": page,
+            "status": status,
+            "query": query,
+            "statuses": TrainingSession.Status.choices,
+            "next_actions": NEXT_ACTION,
+            "missing_payout": profile.missing_payout_fields,
+        },
+    )
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_new(request):
+    """Step 1 of a new session: from one of my programmes, or from scratch."""
+    form = TrainingForm(request.POST or None)
+    from_programme = NewSessionForm(request.POST or None, trainer=request.user)
+    if request.method == "POST":
+        try:
+            if "programme" in request.POST:
+                if from_programme.is_valid():
+                    session = services.session_create(
+                        trainer=request.user,
+                        values={},
+                        programme=from_programme.cleaned_data["programme"],
+                    )
+                    messages.success(request, "Session créée à partir du programme : vérifiez-la.")
+                    return redirect("session_training", pk=session.pk)
+            elif form.is_valid():
+                session = services.session_create(trainer=request.user, values=form.values())
+                messages.success(request, "Brouillon enregistré. Étape suivante : les dates.")
+                return redirect("session_schedule", pk=session.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "sessions/session_training.html",
+        {"form": form, "from_programme": from_programme, "step": 1, "session": None},
+    )
+
+
+def _editable_or_redirect(request, session):
+    if not session.is_editable:
+        messages.error(
+            request,
+            f"Cette session est « {session.get_status_display()} » : ses conditions ne peuvent "
+            "plus être modifiées.",
+        )
+        return redirect("session_detail", pk=session.pk)
+    return None
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_training(request, pk):
+    session = _trainer_session(request, pk)
+    if response := _editable_or_redirect(request, session):
+        return response
+    form = TrainingForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(session=session, actor=request.user, values=form.values())
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Formation enregistrée.")
+            return redirect("session_schedule", pk=session.pk)
+    return render(
+        request, "sessions/session_training.html", {"form": form, "step": 1, "session": session}
+    )
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_schedule(request, pk):
+    session = _trainer_session(request, pk)
+    if response := _editable_or_redirect(request, session):
+        return response
+    initial = [
+        {
+            "date": d.date,
+            "morning_start": d.morning_start,
+            "morning_end": d.morning_end,
+            "afternoon_start": d.afternoon_start,
+            "afternoon_end": d.afternoon_end,
+        }
+        for d in session.days.all()
+    ] or [{"morning_start": "09:00", "morning_end": "12:30",
+           "afternoon_start": "13:30", "afternoon_end": "17:00"}]  # fmt: skip
+    if request.method == "POST":
+        data = request.POST.copy()
+        if "add_day" in data:
+            # Without JavaScript: one more empty row, keeping what was typed.
+            total = int(data.get("jours-TOTAL_FORMS", "1") or 1)
+            data["jours-TOTAL_FORMS"] = str(min(total + 1, 60))
+            return render(
+                request,
+                "sessions/session_schedule.html",
+                {"formset": DayFormSet(data, prefix="jours"), "step": 2, "session": session},
+            )
+        formset = DayFormSet(data, prefix="jours")
+        if formset.is_valid():
+            days = [f.cleaned_data for f in formset.forms if f.cleaned_data]
+            try:
+                services.session_set_schedule(session=session, actor=request.user, days=days)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                total = services.total_hours(SessionDay.objects.filter(session=session))
+                if total != session.duration_hours:
+                    messages.warning(
+                        request,
+                        f"Les créneaux totalisent {services.hours_fr(total)} pour une durée "
+                        f"déclarée de {services.hours_fr(session.duration_hours)} : corrigez "
+                        "l'un ou l'autre avant de valider.",
+                    )
+                else:
+                    messages.success(request, "Dates enregistrées.")
+                return redirect("session_price", pk=session.pk)
+    else:
+        formset = DayFormSet(initial=initial, prefix="jours")
+    return render(
+        request,
+        "sessions/session_schedule.html",
+        {"formset": formset, "step": 2, "session": session},
+    )
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_price(request, pk):
+    session = _trainer_session(request, pk)
+    if response := _editable_or_redirect(request, session):
+        return response
+    form = PriceForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(
+                session=session,
+                actor=request.user,
+                values={name: form.cleaned_data[name] for name in PriceForm.Meta.fields},
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Prix enregistré.")
+            return redirect("session_client", pk=session.pk)
+    return render(
+        request,
+        "sessions/session_price.html",
+        {"form": form, "step": 3, "session": session, "organisation": organisation_get_or_none()},
+    )
+
+
+def _client_forms(request, session, data=None):
+    form = ClientForm(data, initial=ClientForm.initial_for(session))
+    trainees = trainee_formset(session, data)
+    return form, trainees
+
+
+def _submit_client(request, session, form, trainees, *, actor):
+    """Shared by the trainer's form and the client's link. Returns True when saved."""
+    if not (form.is_valid() and trainees.is_valid()):
+        return False
+    try:
+        services.session_client_submit(
+            session=session,
+            actor=actor,
+            company=form.company_values(),
+            contact=form.contact_values(),
+            trainees=trainees.values(),
+            funding_mode=form.cleaned_data["funding_mode"],
+            funder=form.cleaned_data.get("funder"),
+            revision=form.cleaned_data.get("revision"),
+        )
+    except DomainError as exc:
+        if exc.field == "revision":
+            # Keep what was typed; the next submission is taken as confirmed.
+            data = form.data.copy()
+            data["revision"] = str(TrainingSession.objects.get(pk=session.pk).revision)
+            form.data = data
+        if exc.field in form.fields and exc.field != "revision":
+            form.add_error(exc.field, exc.message)
+        else:
+            form.add_error(None, exc.message)
+        return False
+    return True
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_client(request, pk):
+    """Step 4: share a link with the client, or fill in the client's details here."""
+    session = _trainer_session(request, pk)
+    if response := _editable_or_redirect(request, session):
+        return response
+    form, trainees = _client_forms(request, session, request.POST or None)
+    if request.method == "POST" and _submit_client(
+        request, session, form, trainees, actor=request.user
+    ):
+        messages.success(
+            request, "Informations du client enregistrées : la session est prête à valider."
+        )
+        return redirect("session_detail", pk=session.pk)
+    return render(
+        request,
+        "sessions/session_client.html",
+        {"form": form, "trainees": trainees, "step": 4, "session": session,
+         "link_url": _link_url(session)},
+    )  # fmt: skip
+
+
+def _link_url(session) -> str | None:
+    if not session.link_version or session.link_revoked:
+        return None
+    return absolute_url(reverse("client_link", args=[links.make_token(session)]))
+
+
+@role_required(Role.TRAINER)
+def session_detail(request, pk):
+    session = _trainer_session(request, pk)
+    return render(
+        request,
+        "sessions/session_detail.html",
+        {
+            "session": session,
+            "timeline": audit_timeline(session),
+            "missing": services.session_missing(session) if session.is_editable else [],
+            "next_action": NEXT_ACTION[session.status],
+            "link_url": _link_url(session),
+            "send_form": SendLinkForm(),
+            "cancel_form": CancelForm(),
+            "total_hours": services.total_hours(session.days.all()),
+        },
+    )
+
+
+def _action(request, pk, run, success: str):
+    session = _trainer_session(request, pk)
+    try:
+        run(session)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect(request.POST.get("next") or reverse("session_detail", args=[session.pk]))
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_link_issue(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda s: services.session_link_issue(session=s, actor=request.user),
+        "Nouveau lien créé : copiez-le ou envoyez-le au client. Les liens précédents ne "
+        "fonctionnent plus.",
+    )
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_link_revoke(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda s: services.session_link_revoke(session=s, actor=request.user),
+        "Lien désactivé : le client ne peut plus l'utiliser.",
+    )
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_link_send(request, pk):
+    form = SendLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez une adresse e-mail valide pour envoyer le lien.")
+        return redirect("session_detail", pk=pk)
+    to = form.cleaned_data["email"]
+
+    def send(session):
+        url = _link_url(session)
+        if url is None:
+            raise DomainError("Créez d'abord un lien actif à envoyer.")
+        services.session_link_send(session=session, actor=request.user, to=to, url=url)
+
+    return _action(request, pk, send, f"Lien envoyé à {to}.")
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_validate(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda s: services.session_validate(session=s, actor=request.user),
+        "Session validée : le client est prévenu par e-mail.",
+    )
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_cancel(request, pk):
+    form = CancelForm(request.POST)
+    reason = form.data.get("reason", "")
+    return _action(
+        request,
+        pk,
+        lambda s: services.session_cancel(session=s, actor=request.user, reason=reason),
+        "Session annulée.",
+    )
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_save_programme(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda s: services.programme_save_from_session(session=s, actor=request.user),
+        "Formation enregistrée dans vos programmes : vous pourrez en repartir pour une "
+        "nouvelle session. Elle est publiée au catalogue.",
+    )
+
+
+@role_required(Role.TRAINER)
+def programme_list(request):
+    return render(
+        request,
+        "sessions/programme_list.html",
+        {"programmes": selectors.programmes_of(request.user)},
+    )
+
+
+# --- The client's shared link (no account) ----------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def client_link(request, token):
+    try:
+        session_id, version = links.read_token(token)
+        session = (
+            TrainingSession.objects.select_related("trainer", "company", "contact", "funder")
+            .prefetch_related("days", "trainees")
+            .filter(pk=session_id)
+            .first()
+        )
+        if session is None:
+            raise links.LinkError("Cette session n'existe plus.")
+        if session.status == TrainingSession.Status.CANCELLED:
+            raise links.LinkError("Cette session a été annulée.")
+        if session.status == TrainingSession.Status.VALIDATED:
+            if version != session.link_version:
+                raise links.LinkError("Ce lien a été remplacé par un plus récent.")
+            return render(request, "sessions/client_link_done.html", {"session": session})
+        links.check_link(session, version)
+    except links.LinkError as exc:
+        return render(
+            request, "sessions/client_link_invalid.html", {"message": exc.message}, status=404
+        )
+
+    form, trainees = _client_forms(request, session, request.POST or None)
+    if request.method == "POST" and _submit_client(request, session, form, trainees, actor=None):
+        return render(
+            request, "sessions/client_link_thanks.html", {"session": session, "token": token}
+        )
+    return render(
+        request,
+        "sessions/client_link.html",
+        {"session": session, "form": form, "trainees": trainees},
+    )
+
+
+# --- Client space ------------------------------------------------------------------------------
+
+
+@role_required(Role.CLIENT)
+def client_home(request):
+    sessions = selectors.session_list_for(user=request.user)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sessions/client_home.html",
+        {"company": request.user.company, "page": page, "next_actions": NEXT_ACTION},
+    )
+
+
+@role_required(Role.CLIENT)
+def client_session_detail(request, pk):
+    session = selectors.session_get_for(user=request.user, pk=pk)
+    return render(
+        request,
+        "sessions/client_session_detail.html",
+        {"session": session, "next_action": NEXT_ACTION[session.status],
+         "total_hours": services.total_hours(session.days.all())},
+    )  # fmt: skip
+
+
+# --- Public catalogue (Qualiopi indicator 1) -----------------------------------------------------
+
+
+def catalogue(request):
+    return render(
+        request, "sessions/catalogue.html", {"programmes": selectors.published_programmes()}
+    )
+
+
+def programme_public(request, pk):
+    programme = get_object_or_404(selectors.published_programmes(), pk=pk)
+    return render(
+        request,
+        "sessions/programme_public.html",
+        {"programme": programme, "organisation": organisation_get_or_none()},
+    )
