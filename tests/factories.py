@@ -12,7 +12,8 @@ class CompanyFactory(DjangoModelFactory):
         django_get_or_create = ["siret"]
 
     legal_name = factory.Sequence(lambda n: f"Entreprise {n}")
-    # Valid SIRETs (Luhn) from a fixed SIREN, one establishment per sequence number.
+    # Valid SIRETs (Luhn) from a fixed SIREN, one establishment per sequence number; not the
+    # SIREN the tests type in forms (732 829 320), so that no factory company collides with it.
     siret = factory.Sequence(lambda n: _valid_siret(n))
     address = "1 rue de la République"
     postal_code = "69001"
@@ -22,7 +23,7 @@ class CompanyFactory(DjangoModelFactory):
 def _valid_siret(n: int) -> str:
     from stdnum.fr import siret
 
-    base = f"73282932{n:05d}"
+    base = f"552081317{n:04d}"
     for digit in range(10):
         candidate = base + str(digit)
         if siret.is_valid(candidate):
