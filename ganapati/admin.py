@@ -114,10 +114,10 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="Historique")
     def timeline(self, obj):
-        return _timeline_html(obj)
+        return timeline_html(obj)
 
 
-def _timeline_html(obj):
+def timeline_html(obj):
     if obj is None or obj.pk is None:
         return "—"
     events = audit_timeline(obj)[:100]

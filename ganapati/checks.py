@@ -35,7 +35,7 @@ def check_production_services(app_configs, **kwargs):
                 id="ganapati.W002",
             )
         )
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         messages.append(
             checks.Warning(
                 "CELERY_BROKER_URL est vide : les PDF et les e-mails sont traités dans le "

@@ -1,5 +1,6 @@
 """A real headless Chromium, driven by Playwright, logs in as each role."""
 
+import datetime as dt
 import os
 import shutil
 
@@ -87,3 +88,99 @@ def test_a_wrong_password_shows_a_french_message_in_the_browser(page, live_serve
         "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
     )
     assert color == "rgb(29, 58, 138)"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_it(
+    browser, live_server, trainer, password, organisation, funders, mailoutbox
+):
+    import re
+
+    from sessions.models import TrainingSession
+
+    from .factories import next_monday
+
+    trainer_ctx = browser.new_context(locale="fr-FR")
+    page = trainer_ctx.new_page()
+    log_in(page, live_server, trainer.email, password)
+    page.get_by_role("link", name="Créer une session").first.click()
+    fields = {
+        "title": "Prise de parole en public",
+        "objectives": "Structurer une intervention de 10 minutes et la présenter.",
+        "audience": "Tout salarié amené à présenter.",
+        "modules_text": "Préparer son message\nPlan, objectif\n\nLa voix et le corps\nExercices",
+        "methods": "Exercices filmés et débriefés.",
+        "assessment": "Présentation finale évaluée par grille.",
+        "duration_hours": "14",
+        "location": "10 rue de la Barre, 69002 Lyon",
+        "accessibility_contact": "Julien, 06 00 00 00 00",
+    }
+    for name, value in fields.items():
+        page.fill(f"[name={name}]", value)
+    page.select_option("[name=format]", "on_site")
+    page.get_by_role("button", name="Enregistrer et passer aux dates").click()
+
+    monday = next_monday()
+    page.fill("[name=jours-0-date]", monday.isoformat())
+    page.get_by_role("button", name="Ajouter une journée").click()
+    page.fill("[name=jours-1-date]", (monday + dt.timedelta(days=1)).isoformat())
+    for slot, value in [("morning_start", "09:00"), ("morning_end", "12:30"),
+                        ("afternoon_start", "13:30"), ("afternoon_end", "17:00")]:  # fmt: skip
+        page.fill(f"[name=jours-1-{slot}]", value)
+    page.get_by_role("button", name="Enregistrer et passer au prix").click()
+    assert "Dates enregistrées." in page.content()
+
+    page.fill("[name=price_excl_tax]", "2 800")
+    page.fill("[name=trainees_max]", "4")
+    page.get_by_role("button", name="Enregistrer et passer au client").click()
+    page.get_by_role("button", name="Créer le lien").click()
+    link = page.get_by_label(re.compile("Lien à transmettre au client")).input_value()
+    assert link.startswith("http")
+    session = TrainingSession.objects.get()
+    assert session.status == "awaiting_client" and session.days.count() == 2
+
+    client_ctx = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    client_page = client_ctx.new_page()
+    client_page.goto(live_server.url + link[link.index("/session/") :])
+    for name, value in {
+        "legal_name": "Boulangerie Dupont", "siret": "732 829 320 00074",
+        "address": "3 place du Marché", "postal_code": "69002", "city": "Lyon",
+        "contact_first_name": "Marie", "contact_last_name": "Dupont",
+        "contact_email": "marie@boulangerie.fr", "contact_phone": "06 00 00 00 01",
+        "contact_job_title": "Gérante",
+        "stagiaires-0-first_name": "Paul", "stagiaires-0-last_name": "Martin",
+        "stagiaires-0-email": "paul@boulangerie.fr",
+        "stagiaires-1-first_name": "Léa", "stagiaires-1-last_name": "Bernard",
+        "stagiaires-1-email": "lea@boulangerie.fr",
+    }.items():  # fmt: skip
+        client_page.fill(f"[name='{name}']", value)
+    client_page.get_by_label("OPCO, avec subrogation de paiement").check()
+    client_page.get_by_label("OPCO de l'entreprise").select_option(
+        label="OPCO EP (entreprises de proximité)"
+    )
+    client_page.get_by_role("button", name="Envoyer mes informations").click()
+    assert "Merci, vos informations sont enregistrées" in client_page.content()
+
+    page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/")
+    assert "Boulangerie Dupont" in page.content()
+    page.get_by_role("button", name="Valider la session").click()
+    assert "Session validée" in page.content()
+    session.refresh_from_db()
+    assert session.status == "validated"
+    assert [t.last_name for t in session.trainees.all()] == ["Martin", "Bernard"]
+
+    invitation = next(m for m in mailoutbox if "choisissez votre mot de passe" in m.subject)
+    set_password = re.search(r"http://\S+/compte/nouveau-mot-de-passe/\S+/", invitation.body)
+    client_page.goto(
+        live_server.url + set_password.group(0)[set_password.group(0).index("/compte") :]
+    )
+    client_page.fill("[name=new_password1]", "Boulangerie-2026-solide")
+    client_page.fill("[name=new_password2]", "Boulangerie-2026-solide")
+    client_page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    log_in(client_page, live_server, "marie@boulangerie.fr", "Boulangerie-2026-solide")
+    client_page.wait_for_url(f"{live_server.url}/client/")
+    assert "Prise de parole en public" in client_page.content()
+    assert "Validée" in client_page.content()
+    trainer_ctx.close()
+    client_ctx.close()

@@ -80,6 +80,14 @@ class Command(BaseCommand):
                     },
                 )
 
+        trainer = User.objects.get(email=ACCOUNTS[1][0])
+        client = User.objects.get(email=ACCOUNTS[2][0])
+        if not trainer.training_sessions.exists():
+            from sessions.demo import make_demo_sessions
+
+            make_demo_sessions(trainer=trainer, client=client)
+            self.stdout.write("Sessions de démonstration créées (une par étape).")
+
         self.stdout.write("Comptes de démonstration (mot de passe identique pour les trois) :")
         for email, role, _first, _last in ACCOUNTS:
             self.stdout.write(f"  {Role(role).label:<22} {email:<30} {DEMO_PASSWORD}")

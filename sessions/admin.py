@@ -1,0 +1,80 @@
+from django.contrib import admin
+from django.db.models import Count, Min
+
+from ganapati.admin import ReadOnlyAdmin, timeline_html
+
+from .models import Programme, SessionDay, Trainee, TrainingSession
+
+
+class SessionDayInline(admin.TabularInline):
+    model = SessionDay
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TraineeInline(admin.TabularInline):
+    model = Trainee
+    extra = 0
+    can_delete = False
+    exclude = ["position"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(ReadOnlyAdmin):
+    """Staff see every session; changes go through the trainer's pages and their services."""
+
+    list_display = ["reference", "title", "trainer", "company", "status", "first_date", "trainees"]
+    list_filter = ["status", "funding_mode", "funder"]
+    search_fields = ["title", "company__legal_name", "company__siret", "trainer__email"]
+    list_select_related = ["trainer", "company"]
+    date_hierarchy = "created_at"
+    inlines = [SessionDayInline, TraineeInline]
+    readonly_fields = ["timeline"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(first_day=Min("days__date"), trainee_count=Count("trainees", distinct=True))
+        )
+
+    @admin.display(description="Référence", ordering="pk")
+    def reference(self, obj):
+        return obj.reference
+
+    @admin.display(description="Début", ordering="first_day")
+    def first_date(self, obj):
+        return obj.first_day
+
+    @admin.display(description="Stagiaires", ordering="trainee_count")
+    def trainees(self, obj):
+        return obj.trainee_count
+
+    @admin.display(description="Historique")
+    def timeline(self, obj):
+        return timeline_html(obj)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["title", "trainer", "duration_hours", "published", "updated_at"]
+    list_filter = ["published", "format"]
+    search_fields = ["title", "trainer__email", "trainer__last_name"]
+    list_select_related = ["trainer"]
+    fields = ["published"]
+    readonly_fields = []
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,86 @@
+"""Demo sessions, one per state, made through the real services (so with their timelines)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from funding.models import Funder
+
+from . import services
+
+TRAININGS = [
+    ("Excel : tableaux croisés dynamiques", "draft", Decimal("7")),
+    ("Prise de parole en public", "awaiting_client", Decimal("14")),
+    ("Management d'équipe : les fondamentaux", "ready", Decimal("14")),
+    ("Gestion du temps et des priorités", "validated", Decimal("7")),
+    ("Anglais professionnel : réunions", "cancelled", Decimal("7")),
+]
+
+
+def _content(title: str, hours: Decimal) -> dict:
+    return {
+        "title": title,
+        "objectives": "À l'issue de la formation, le stagiaire sera capable de mettre en œuvre "
+        "les méthodes présentées dans son poste, évaluées par une mise en situation.",
+        "audience": "Salariés et managers souhaitant progresser sur le sujet.",
+        "prerequisites": "Aucun prérequis.",
+        "modules": [
+            {"title": "Diagnostic et enjeux", "details": "Positionnement, attentes, cas réels"},
+            {"title": "Méthodes et outils", "details": "Apports et exercices pratiques"},
+            {"title": "Mise en pratique", "details": "Études de cas, plan d'action individuel"},
+        ],
+        "methods": "Apports théoriques courts, exercices, études de cas ; support remis.",
+        "assessment": "Quiz de positionnement, mise en situation finale, questionnaire de "
+        "satisfaction.",
+        "accessibility_contact": "Julien Moreau — 06 12 34 56 78",
+        "duration_hours": hours,
+        "format": "on_site",
+        "location": "Espace Bellecour, 10 rue de la Barre, 69002 Lyon",
+        "price_excl_tax": Decimal("1400.00") * hours / Decimal("7"),
+        "price_basis": "per_session",
+    }
+
+
+def make_demo_sessions(*, trainer, client):
+    start = timezone.localdate() + dt.timedelta(days=21)
+    for index, (title, state, hours) in enumerate(TRAININGS):
+        session = services.session_create(trainer=trainer, values=_content(title, hours))
+        first = start + dt.timedelta(days=7 * index)
+        days = [first + dt.timedelta(days=n) for n in range(int(hours // 7))]
+        services.session_set_schedule(
+            session=session,
+            actor=trainer,
+            days=[
+                {"date": d, "morning_start": dt.time(9), "morning_end": dt.time(12, 30),
+                 "afternoon_start": dt.time(13, 30), "afternoon_end": dt.time(17)}
+                for d in days
+            ],
+        )  # fmt: skip
+        if state == "draft":
+            continue
+        if state == "awaiting_client":
+            services.session_link_issue(session=session, actor=trainer)
+            continue
+        company = client.company
+        services.session_client_submit(
+            session=session,
+            actor=trainer,
+            company={"siret": company.siret},
+            contact={"email": client.email},
+            trainees=[
+                {"first_name": "Paul", "last_name": "Martin", "email": "paul.martin@example.fr",
+                 "job_title": "Vendeur"},
+                {"first_name": "Léa", "last_name": "Bernard", "email": "lea.bernard@example.fr",
+                 "job_title": "Responsable de rayon"},
+            ],
+            funding_mode="opco_subrogation",
+            funder=Funder.objects.get(code="opcoep"),
+        )  # fmt: skip
+        if state == "validated":
+            services.session_validate(session=session, actor=trainer)
+            services.programme_save_from_session(session=session, actor=trainer)
+        elif state == "cancelled":
+            services.session_cancel(
+                session=session, actor=trainer, reason="Report demandé par l'entreprise."
+            )
