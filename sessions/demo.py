@@ -43,7 +43,9 @@ def _content(title: str, hours: Decimal) -> dict:
 
 
 def make_demo_sessions(*, trainer, client):
-    start = timezone.localdate() + dt.timedelta(days=21)
+    today = timezone.localdate()
+    # A Monday three weeks ahead or so: sessions run on working days.
+    start = today + dt.timedelta(days=21 - today.weekday())
     for index, (title, state, hours) in enumerate(TRAININGS):
         session = services.session_create(trainer=trainer, values=_content(title, hours))
         first = start + dt.timedelta(days=7 * index)

@@ -273,7 +273,8 @@ def trainee_formset(session: TrainingSession, data=None):
     formset_class = formset_factory(
         TraineeForm,
         formset=BaseTraineeFormSet,
-        extra=max(session.trainees_max - len(initial), 0),
+        # One empty row to start with; "Ajouter un stagiaire" adds more, up to the places.
+        extra=1 if len(initial) < session.trainees_max else 0,
         max_num=session.trainees_max,
         validate_max=True,
     )

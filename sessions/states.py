@@ -17,7 +17,7 @@ NEXT_ACTION = {
     S.DRAFT: ("formateur", "Compléter la session et les informations du client"),
     S.AWAITING_CLIENT: ("client", "En attente du client : il complète le lien partagé"),
     S.READY: ("formateur", "À valider par le formateur"),
-    S.VALIDATED: ("client", "Documents envoyés : demande de prise en charge à l'OPCO"),
+    S.VALIDATED: ("client", "Le client demande la prise en charge à son financeur"),
     S.CANCELLED: ("", "Session annulée"),
 }
 

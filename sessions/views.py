@@ -206,6 +206,16 @@ def _client_forms(request, session, data=None):
     return form, trainees
 
 
+def _wants_another_trainee(request, session):
+    """Without JavaScript: "Ajouter un stagiaire" re-shows the form with one more row."""
+    if "add_trainee" not in request.POST:
+        return None
+    data = request.POST.copy()
+    total = int(data.get("stagiaires-TOTAL_FORMS") or 0)
+    data["stagiaires-TOTAL_FORMS"] = str(min(total + 1, session.trainees_max))
+    return ClientForm(data, initial=ClientForm.initial_for(session)), trainee_formset(session, data)
+
+
 def _submit_client(request, session, form, trainees, *, actor):
     """Shared by the trainer's form and the client's link. Returns True when saved."""
     if not (form.is_valid() and trainees.is_valid()):
@@ -243,7 +253,9 @@ def session_client(request, pk):
     if response := _editable_or_redirect(request, session):
         return response
     form, trainees = _client_forms(request, session, request.POST or None)
-    if request.method == "POST" and _submit_client(
+    if more := _wants_another_trainee(request, session):
+        form, trainees = more
+    elif request.method == "POST" and _submit_client(
         request, session, form, trainees, actor=request.user
     ):
         messages.success(
@@ -408,7 +420,9 @@ def client_link(request, token):
         )
 
     form, trainees = _client_forms(request, session, request.POST or None)
-    if request.method == "POST" and _submit_client(request, session, form, trainees, actor=None):
+    if more := _wants_another_trainee(request, session):
+        form, trainees = more
+    elif request.method == "POST" and _submit_client(request, session, form, trainees, actor=None):
         return render(
             request, "sessions/client_link_thanks.html", {"session": session, "token": token}
         )

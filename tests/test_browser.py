@@ -151,14 +151,18 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
         "contact_job_title": "Gérante",
         "stagiaires-0-first_name": "Paul", "stagiaires-0-last_name": "Martin",
         "stagiaires-0-email": "paul@boulangerie.fr",
-        "stagiaires-1-first_name": "Léa", "stagiaires-1-last_name": "Bernard",
-        "stagiaires-1-email": "lea@boulangerie.fr",
     }.items():  # fmt: skip
         client_page.fill(f"[name='{name}']", value)
     client_page.get_by_label("OPCO, avec subrogation de paiement").check()
     client_page.get_by_label("OPCO de l'entreprise").select_option(
         label="OPCO EP (entreprises de proximité)"
     )
+    # A second trainee: one more row, and what was typed stays.
+    client_page.get_by_role("button", name="Ajouter un stagiaire").click()
+    assert client_page.input_value("[name=legal_name]") == "Boulangerie Dupont"
+    client_page.fill("[name='stagiaires-1-first_name']", "Léa")
+    client_page.fill("[name='stagiaires-1-last_name']", "Bernard")
+    client_page.fill("[name='stagiaires-1-email']", "lea@boulangerie.fr")
     client_page.get_by_role("button", name="Envoyer mes informations").click()
     assert "Merci, vos informations sont enregistrées" in client_page.content()
 

@@ -472,3 +472,21 @@ def test_a_new_session_starts_from_a_programme(client, trainer, other_trainer):
     response = client.post(reverse("session_new"), {"programme": programme.pk})
     assert response.status_code == 200
     assert TrainingSession.objects.count() == 1
+
+
+def test_the_client_form_adds_trainee_rows_up_to_the_places_without_javascript(client, trainer):
+    session = TrainingSessionFactory(trainer=trainer, trainees_max=2)
+    login(client, trainer)
+    client.post(reverse("session_link_issue", args=[session.pk]))
+    url = link_path(session)
+    client.logout()
+    page = client.get(url).content.decode()
+    assert page.count("<legend>Stagiaire ") == 1
+    data = client_post(session, trainees=1)
+    data.update({"stagiaires-TOTAL_FORMS": "1", "add_trainee": "1"})
+    page = client.post(url, data).content.decode()
+    assert page.count("<legend>Stagiaire ") == 2
+    assert 'value="Paul0"' in page  # what was typed is kept
+    assert "Ajouter un stagiaire" not in page  # no more places
+    session.refresh_from_db()
+    assert session.status == "awaiting_client"
