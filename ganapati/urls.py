@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
     path("", include("sessions.urls")),
+    path("", include("documents.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -43,7 +43,8 @@ def client_completed(session: TrainingSession):
     )
 
 
-def session_validated(session: TrainingSession):
+def session_validated(session: TrainingSession, *, attachments: list[dict]):
+    """The three documents to the client, a copy to the trainer, and the trainer's reminder."""
     space = absolute_url(reverse("client_session_detail", args=[session.pk]))
     mail_queue(
         key=f"session-validated:{session.pk}:client",
@@ -51,6 +52,15 @@ def session_validated(session: TrainingSession):
         to=[session.contact.email],
         reply_to=[session.trainer.email],
         context=_ctx(session, url=space),
+        attachments=attachments,
+        related=session,
+    )
+    mail_queue(
+        key=f"session-validated:{session.pk}:copy",
+        template="session_validated_client",
+        to=[session.trainer.email],
+        context=_ctx(session, url=space, copy=True),
+        attachments=attachments,
         related=session,
     )
     mail_queue(

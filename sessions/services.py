@@ -320,7 +320,10 @@ def session_validate(*, session: TrainingSession, actor: User) -> TrainingSessio
     session.validated_at = timezone.now()
     _transition(session, Status.VALIDATED, actor=actor)
     session.save()
-    emails.session_validated(session)
+    # The quote, agreement and programme are rendered by a worker after commit, then emailed.
+    from documents.services import documents_request_validation_pack
+
+    documents_request_validation_pack(session=session, actor=actor)
     return session
 
 

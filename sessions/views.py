@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from documents.models import DocumentKind
+from documents.selectors import current_documents
 from ganapati.errors import DomainError
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
@@ -291,6 +293,8 @@ def session_detail(request, pk):
             "send_form": SendLinkForm(),
             "cancel_form": CancelForm(),
             "total_hours": services.total_hours(session.days.all()),
+            "documents": current_documents(session),
+            "document_kinds": DocumentKind.choices,
         },
     )
 
@@ -454,7 +458,8 @@ def client_session_detail(request, pk):
         request,
         "sessions/client_session_detail.html",
         {"session": session, "next_action": NEXT_ACTION[session.status],
-         "total_hours": services.total_hours(session.days.all())},
+         "total_hours": services.total_hours(session.days.all()),
+         "documents": [d for d in current_documents(session) if d.status == "ready"]},
     )  # fmt: skip
 
 

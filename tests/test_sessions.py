@@ -125,12 +125,22 @@ def test_trainer_creates_a_session_step_by_step_and_validates_it(
     assert "Session validée" in response.content.decode()
     session.refresh_from_db()
     assert session.status == "validated" and session.validated_at
-    subjects = {m.to[0]: m.subject for m in mailoutbox[1:]}
-    assert (
-        subjects["marie@boulangerie.fr"]
-        == f"{session.reference} — {session.title} : session validée"
+    sent = mailoutbox[1:]
+    to_client = next(m for m in sent if m.to == ["marie@boulangerie.fr"])
+    assert to_client.subject == (
+        f"{session.reference} — {session.title} : devis, convention et programme"
     )
-    assert session.reference in subjects[trainer.email]
+    assert [a[0] for a in to_client.attachments] == [
+        f"Devis {session.reference} v1.pdf",
+        f"Convention de formation {session.reference} v1.pdf",
+        f"Programme de formation {session.reference} v1.pdf",
+    ]
+    assert all(a[1].startswith(b"%PDF") for a in to_client.attachments)
+    to_trainer = sorted(m.subject for m in sent if m.to == [trainer.email])
+    assert to_trainer == [
+        f"{session.reference} — documents envoyés au client",
+        f"[Copie] {session.reference} — {session.title} : devis, convention et programme",
+    ]
     actions = list(
         AuditEvent.objects.filter(object_id=session.pk, action__startswith="session.")
         .order_by("pk")

@@ -1,0 +1,93 @@
+"""Legal documents: versioned records of the PDFs rendered from a session."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class DocumentKind(models.TextChoices):
+    QUOTE = "devis", "Devis"
+    AGREEMENT = "convention", "Convention de formation"
+    PROGRAMME = "programme", "Programme de formation"
+    ATTENDANCE = "emargement", "Feuille d'émargement"
+    CERTIFICATE = "certificat", "Certificat de réalisation"
+    ATTESTATION = "attestation", "Attestation de fin de formation"
+
+
+class Document(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "En cours de génération"
+        READY = "ready", "Prêt"
+        FAILED = "failed", "Échec de la génération"
+
+    session = models.ForeignKey(
+        "training_sessions.TrainingSession",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name="session",
+    )
+    kind = models.CharField("type", max_length=12, choices=DocumentKind.choices)
+    # For per-trainee documents (certificate, attestation).
+    trainee = models.ForeignKey(
+        "training_sessions.Trainee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name="stagiaire",
+    )
+    version = models.PositiveIntegerField("version")
+    # The change that asked for this version ("session.validated", ...): one version per change.
+    source = models.CharField("cause", max_length=80)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.FileField("fichier", upload_to="documents/%Y/%m/", blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    size = models.PositiveIntegerField("taille (octets)", default=0)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    rendered_at = models.DateTimeField("généré le", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demandé par",
+    )
+
+    class Meta:
+        verbose_name = "document"
+        verbose_name_plural = "documents"
+        ordering = ["session", "kind", "trainee", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "kind", "trainee", "version"],
+                name="document_unique_version",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["session", "kind", "trainee", "source"],
+                name="document_unique_source",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ready") | ~models.Q(sha256=""),
+                name="document_ready_has_hash",
+            ),
+        ]
+
+    def __str__(self):
+        who = f" — {self.trainee}" if self.trainee_id else ""
+        return f"{self.get_kind_display()}{who} v{self.version} ({self.session.reference})"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.kind.upper()}-{self.session.reference}-v{self.version}"
+
+    @property
+    def filename(self) -> str:
+        who = f"-{self.trainee.last_name}" if self.trainee_id else ""
+        return f"{self.get_kind_display()} {self.session.reference}{who} v{self.version}.pdf"

@@ -1,0 +1,57 @@
+"""The one PDF helper: a Django template rendered by WeasyPrint.
+
+Fonts and the shared stylesheet are loaded once per process (WeasyPrint leaks memory and
+wastes time when given a new FontConfiguration per document). The URL fetcher only accepts
+data: URIs: a document never reaches the network or the disk through its HTML.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+_lock = threading.Lock()
+_shared: dict = {}
+
+STYLESHEET = Path(settings.BASE_DIR) / "static" / "documents" / "document.css"
+
+
+def _resources():
+    """(FontConfiguration, CSS, URLFetcher), made once per process."""
+    if not _shared:
+        with _lock:
+            if not _shared:
+                from weasyprint import CSS, URLFetcher
+                from weasyprint.text.fonts import FontConfiguration
+
+                fonts = FontConfiguration()
+                fetcher = URLFetcher(allowed_protocols={"data"})
+                _shared["fonts"] = fonts
+                _shared["fetcher"] = fetcher
+                _shared["css"] = CSS(
+                    string=STYLESHEET.read_text(encoding="utf-8"),
+                    font_config=fonts,
+                    url_fetcher=fetcher,
+                )
+    return _shared["fonts"], _shared["css"], _shared["fetcher"]
+
+
+def render_html(template: str, context: dict) -> str:
+    return render_to_string(template, context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    fonts, css, fetcher = _resources()
+    return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
+        stylesheets=[css], font_config=fonts
+    )
+
+
+def render_pdf(template: str, context: dict, filename: str) -> tuple[str, str, bytes]:
+    """Render a document template to PDF: (filename, mimetype, bytes)."""
+    return filename, "application/pdf", html_to_pdf(render_html(template, context))
