@@ -63,15 +63,28 @@ class Document(models.Model):
         verbose_name_plural = "documents"
         ordering = ["session", "kind", "trainee", "-version"]
         constraints = [
+            # One version number and one version per cause, per document (and per trainee for
+            # individual documents). Two partial constraints rather than NULLS NOT DISTINCT,
+            # which SQLite does not have.
+            models.UniqueConstraint(
+                fields=["session", "kind", "version"],
+                condition=models.Q(trainee__isnull=True),
+                name="document_unique_version",
+            ),
             models.UniqueConstraint(
                 fields=["session", "kind", "trainee", "version"],
-                name="document_unique_version",
-                nulls_distinct=False,
+                condition=models.Q(trainee__isnull=False),
+                name="document_unique_version_per_trainee",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "kind", "source"],
+                condition=models.Q(trainee__isnull=True),
+                name="document_unique_source",
             ),
             models.UniqueConstraint(
                 fields=["session", "kind", "trainee", "source"],
-                name="document_unique_source",
-                nulls_distinct=False,
+                condition=models.Q(trainee__isnull=False),
+                name="document_unique_source_per_trainee",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="ready") | ~models.Q(sha256=""),

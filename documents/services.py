@@ -156,5 +156,7 @@ def validation_pack_send_if_ready(*, session_id: int) -> str:
             for d in documents
         ]
         emails.session_validated(session, attachments=attachments)
-        log_action(session, "documents.sent", actor=None, data={"documents": [d.pk for d in documents]})
+        log_action(
+            session, "documents.sent", actor=None, data={"documents": [d.pk for d in documents]}
+        )
     return "sent"

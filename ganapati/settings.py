@@ -223,8 +223,8 @@ ANYMAIL = {
 
 # Celery: without a broker, tasks are still queued on commit but run in-process (eager).
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
-# In-process mode never touches a broker; "memory://" only keeps kombu from looking for one.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
+# In-process mode never sends to a broker (Celery still opens an in-memory producer).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_SERIALIZER = "json"

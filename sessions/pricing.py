@@ -25,7 +25,7 @@ def session_amounts(session, organisation) -> Amounts:
 
     VAT is computed on the total excluding tax and rounded half-up to the cent, once.
     """
-    unit = (session.price_excl_tax or Decimal("0")).quantize(CENT)
+    unit = Decimal(str(session.price_excl_tax or 0)).quantize(CENT)
     quantity = 1 if session.price_basis == "per_session" else len(session.trainees.all())
     total = (unit * quantity).quantize(CENT)
     exempt = organisation is None or organisation.vat_exempt

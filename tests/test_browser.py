@@ -174,6 +174,23 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
     assert session.status == "validated"
     assert [t.last_name for t in session.trainees.all()] == ["Martin", "Bernard"]
 
+    # The client's email carries the three PDFs, with the session's real values inside.
+    pack = next(m for m in mailoutbox if m.to == ["marie@boulangerie.fr"] and m.attachments)
+    assert [name.split(" S-")[0] for name, _, _ in pack.attachments] == [
+        "Devis", "Convention de formation", "Programme de formation",
+    ]  # fmt: skip
+    from .test_documents import pdf_text
+
+    texts = [pdf_text(content) for _, content, _ in pack.attachments]
+    for text in texts:
+        assert "Prise de parole en public" in text
+        assert monday.strftime("%d/%m/%Y") in text
+        assert organisation.nda in text
+    assert "Boulangerie Dupont" in texts[0] and "73282932000074" in texts[0]
+    assert "MARTIN" in texts[1].upper() and "Bernard" in texts[1]
+    assert "2 800,00 €" in texts[0].replace("\u202f", " ")
+    assert any(m.to == [trainer.email] and m.subject.startswith("[Copie]") for m in mailoutbox)
+
     invitation = next(m for m in mailoutbox if "choisissez votre mot de passe" in m.subject)
     set_password = re.search(r"http://\S+/compte/nouveau-mot-de-passe/\S+/", invitation.body)
     client_page.goto(

@@ -1,0 +1,200 @@
+"""The legal documents: same values everywhere, versions, rendering in a task, rights."""
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from documents import services
+from documents.context import TEMPLATES, document_context
+from documents.models import Document, DocumentKind
+from documents.pdf import html_to_pdf, render_html
+from sessions.models import Trainee
+
+from .conftest import login
+from .factories import TrainingSessionFactory, attach_client
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture
+def validated(trainer, client_user, organisation, django_capture_on_commit_callbacks, client):
+    from sessions.services import session_validate
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_validate(session=session, actor=trainer)
+    session.refresh_from_db()
+    return session
+
+
+def test_every_document_of_a_session_says_the_same_title_hours_dates_names_and_amounts(
+    trainer, client_user, organisation
+):
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    trainee = session.trainees.first()
+    texts = {}
+    for kind in DocumentKind.values:
+        context = document_context(
+            session, kind, version=1, trainee=trainee if kind in ("certificat", "attestation")
+            else None,
+        )  # fmt: skip
+        texts[kind] = pdf_text(html_to_pdf(render_html(TEMPLATES[kind], context)))
+    days = [d.date.strftime("%d/%m/%Y") for d in session.days.all()]
+    for kind, text in texts.items():
+        assert session.title in text, kind
+        assert organisation.siret in text and organisation.nda in text, kind
+        assert "page 1/" in text, kind
+        assert days[0] in text, kind
+    for kind in ["devis", "convention", "programme", "attestation", "certificat"]:
+        assert "14 h" in texts[kind], kind
+    for kind in ["devis", "convention", "emargement"]:
+        for t in session.trainees.all():
+            assert t.last_name.upper() in texts[kind].upper() and t.first_name in texts[kind]
+    for kind in ["devis", "convention"]:
+        assert "2 800,00 €" in texts[kind].replace("\u202f", " "), kind
+        assert "Exonération de TVA – article 261-4-4° a du CGI" in texts[kind]
+        assert "40 €" in texts[kind]
+        assert client_user.company.siret in texts[kind]
+    assert "D6353-1" in texts["devis"] and "Bon pour accord" in texts["devis"]
+    assert "L6353-1" in texts["convention"] and "dédit" in texts["convention"]
+    assert "subrogation" in texts["convention"].lower()
+    for mention in ["Prérequis", "Objectifs", "Modalités d'évaluation", "Modalités et délais",
+                    "Accessibilité", "Tarif", "Contacts"]:  # fmt: skip
+        assert mention in texts["programme"], mention
+    certificate = texts["certificat"]
+    assert "représentant légal du dispensateur de l'action" in certificate
+    assert f"{trainee.first_name} {trainee.last_name}" in certificate
+    assert "Bilan de compétences" in certificate and "3 ans" in certificate
+    assert days[-1] in certificate
+    # One signature cell per half-day: 2 days × 2 half-days, for each trainee and the trainer.
+    assert texts["emargement"].count("Matin 09h00–12h30") == 2
+
+
+def test_validation_renders_the_pack_once_even_if_the_task_runs_again(validated, mailoutbox):
+    from documents.tasks import render_validation_pack
+
+    documents = Document.objects.filter(session=validated)
+    assert sorted(d.kind for d in documents) == ["convention", "devis", "programme"]
+    assert all(d.status == "ready" and len(d.sha256) == 64 and d.version == 1 for d in documents)
+    sent = len(mailoutbox)
+    assert render_validation_pack.apply(args=[validated.pk]).get() == "sent"
+    assert Document.objects.filter(session=validated).count() == 3
+    assert len(mailoutbox) == sent  # same email keys: nothing sent twice
+
+
+def test_a_new_change_makes_a_new_version_and_the_old_one_stays(validated, trainer):
+    from django.db import transaction
+
+    with transaction.atomic():
+        again = services.document_request(
+            session=validated, kind="devis", source="session.validated", actor=trainer
+        )
+        newer = services.document_request(
+            session=validated, kind="devis", source="funding.partial", actor=trainer
+        )
+    assert again.version == 1
+    assert newer.version == 2
+    assert services.document_render(document_id=newer.pk) == "ready"
+    assert Document.objects.filter(session=validated, kind="devis").count() == 2
+
+
+def test_a_failing_render_is_visible_on_the_session_page_and_retried_by_staff(
+    client, trainer, client_user, organisation, staff, monkeypatch,
+    django_capture_on_commit_callbacks, mailoutbox,
+):  # fmt: skip
+    from sessions.services import session_validate
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    monkeypatch.setattr(
+        "documents.pdf.html_to_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("police"))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        session_validate(session=session, actor=trainer)
+    documents = Document.objects.filter(session=session)
+    assert {d.status for d in documents} == {"failed"}
+    assert "police" in documents[0].last_error
+    assert not any(m.to == [client_user.email] for m in mailoutbox)
+    page = login(client, trainer).get(reverse("session_detail", args=[session.pk]))
+    assert "la génération a échoué" in page.content.decode()
+
+    monkeypatch.undo()
+    login(client, staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/documents/document/",
+            {"action": "retry", "_selected_action": [d.pk for d in documents]},
+        )
+    assert {d.status for d in Document.objects.filter(session=session)} == {"ready"}
+    assert any(m.to == [client_user.email] and len(m.attachments) == 3 for m in mailoutbox)
+
+
+def test_downloads_follow_the_rights(client, validated, other_trainer, other_client, staff,
+                                     client_user, trainer):  # fmt: skip
+    devis = Document.objects.get(session=validated, kind="devis")
+    url = reverse("document_download", args=[devis.pk])
+    for user in (trainer, client_user, staff):
+        response = login(client, user).get(url)
+        assert response.status_code == 200, user
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    for user in (other_trainer, other_client):
+        assert login(client, user).get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_only_staff_download_an_older_version(client, validated, trainer, client_user, staff):
+    from django.db import transaction
+
+    with transaction.atomic():
+        v2 = services.document_request(session=validated, kind="devis", source="test.v2")
+    services.document_render(document_id=v2.pk)
+    v1 = Document.objects.get(session=validated, kind="devis", version=1)
+    for user in (trainer, client_user):
+        login(client, user)
+        assert client.get(reverse("document_download", args=[v1.pk])).status_code == 404
+        assert client.get(reverse("document_download", args=[v2.pk])).status_code == 200
+    assert login(client, staff).get(reverse("document_download", args=[v1.pk])).status_code == 200
+
+
+def test_the_client_space_lists_the_documents(client, validated, client_user):
+    page = (
+        login(client, client_user)
+        .get(reverse("client_session_detail", args=[validated.pk]))
+        .content.decode()
+    )
+    for label in ["Devis", "Convention de formation", "Programme de formation"]:
+        assert label in page
+
+
+def test_the_trainer_previews_documents_before_validating(client, trainer, other_trainer,
+                                                          organisation):  # fmt: skip
+    session = TrainingSessionFactory(trainer=trainer)
+    Trainee.objects.create(session=session, first_name="Ana", last_name="Lopez", email="a@b.fr")
+    login(client, trainer)
+    for kind in DocumentKind.values:
+        response = client.get(reverse("document_preview", args=[session.pk, kind]))
+        assert response.status_code == 200, kind
+        assert "Aperçu" in response.content.decode()
+        assert session.title.replace("'", "&#x27;") in response.content.decode()
+    login(client, other_trainer)
+    assert client.get(reverse("document_preview", args=[session.pk, "devis"])).status_code == 404
+
+
+def test_a_document_never_fetches_anything_from_outside():
+    from documents.pdf import _resources
+
+    _, _, fetcher = _resources()
+    for url in ["http://example.com/x.png", "https://example.com/x.css", "file:///etc/passwd"]:
+        with pytest.raises(ValueError, match="disallowed protocol"):
+            fetcher.fetch(url)
+    # An image given as a data: URI (the organisation's logo) is accepted.
+    pixel = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+    assert fetcher.fetch(pixel) is not None
