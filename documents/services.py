@@ -24,9 +24,12 @@ VALIDATION_PACK = [DocumentKind.QUOTE, DocumentKind.AGREEMENT, DocumentKind.PROG
 MAX_ATTEMPTS = 3
 
 
-def document_request(*, session, kind: str, source: str, actor=None, trainee=None) -> Document:
-    """A new version of one document, rendered after commit. Call inside a transaction that
-    holds the session's row lock. The same (kind, trainee, source) gives the same version."""
+def document_request(
+    *, session, kind: str, source: str, actor=None, trainee=None, render: bool = True
+) -> Document:
+    """A new version of one document, rendered by a worker after commit. Call inside a
+    transaction that holds the session's row lock. The same (kind, trainee, source) gives the
+    same version. `render=False` when the caller queues the rendering itself (a pack)."""
     if (kind in PER_TRAINEE) != (trainee is not None):
         raise DomainError("Ce document est individuel : indiquez le stagiaire (et seulement lui).")
     existing = Document.objects.filter(
@@ -51,6 +54,10 @@ def document_request(*, session, kind: str, source: str, actor=None, trainee=Non
         actor=actor,
         data={"kind": kind, "version": document.version, "source": source},
     )
+    if render:
+        from .tasks import render as render_task
+
+        transaction.on_commit(lambda: render_task.delay(document.pk), robust=True)
     return document
 
 
@@ -59,7 +66,9 @@ def documents_request_validation_pack(*, session, actor) -> list[Document]:
     from .tasks import render_validation_pack
 
     documents = [
-        document_request(session=session, kind=kind, source="session.validated", actor=actor)
+        document_request(
+            session=session, kind=kind, source="session.validated", actor=actor, render=False
+        )
         for kind in VALIDATION_PACK
     ]
     transaction.on_commit(lambda: render_validation_pack.delay(session.pk), robust=True)

@@ -198,3 +198,24 @@ def test_a_document_never_fetches_anything_from_outside():
     # An image given as a data: URI (the organisation's logo) is accepted.
     pixel = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
     assert fetcher.fetch(pixel) is not None
+
+
+def test_later_documents_are_requested_and_rendered_by_the_same_machinery(
+    trainer, client_user, organisation, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    trainee = session.trainees.first()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        sheet = services.document_request(session=session, kind="emargement", source="start")
+        certificate = services.document_request(
+            session=session, kind="certificat", source="end", trainee=trainee
+        )
+    for document in (sheet, certificate):
+        document.refresh_from_db()
+        assert document.status == "ready"
+    with certificate.file.open("rb") as handle:
+        assert f"{trainee.first_name} {trainee.last_name}" in pdf_text(handle.read())
+    with pytest.raises(Exception, match="individuel"):
+        services.document_request(session=session, kind="certificat", source="x")

@@ -7,39 +7,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('training_sessions', '0001_sessions'),
+        ("training_sessions", "0001_sessions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('devis', 'Devis'), ('convention', 'Convention de formation'), ('programme', 'Programme de formation'), ('emargement', "Feuille d'émargement"), ('certificat', 'Certificat de réalisation'), ('attestation', 'Attestation de fin de formation')], max_length=12, verbose_name='type')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('source', models.CharField(max_length=80, verbose_name='cause')),
-                ('status', models.CharField(choices=[('pending', 'En cours de génération'), ('ready', 'Prêt'), ('failed', 'Échec de la génération')], default='pending', max_length=10, verbose_name='statut')),
-                ('file', models.FileField(blank=True, upload_to='documents/%Y/%m/', verbose_name='fichier')),
-                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='empreinte SHA-256')),
-                ('size', models.PositiveIntegerField(default=0, verbose_name='taille (octets)')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tentatives')),
-                ('last_error', models.TextField(blank=True, verbose_name='dernière erreur')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='créé le')),
-                ('rendered_at', models.DateTimeField(blank=True, null=True, verbose_name='généré le')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandé par')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='training_sessions.trainingsession', verbose_name='session')),
-                ('trainee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='training_sessions.trainee', verbose_name='stagiaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("devis", "Devis"),
+                            ("convention", "Convention de formation"),
+                            ("programme", "Programme de formation"),
+                            ("emargement", "Feuille d'émargement"),
+                            ("certificat", "Certificat de réalisation"),
+                            ("attestation", "Attestation de fin de formation"),
+                        ],
+                        max_length=12,
+                        verbose_name="type",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("source", models.CharField(max_length=80, verbose_name="cause")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "En cours de génération"),
+                            ("ready", "Prêt"),
+                            ("failed", "Échec de la génération"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, upload_to="documents/%Y/%m/", verbose_name="fichier"
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="empreinte SHA-256"),
+                ),
+                ("size", models.PositiveIntegerField(default=0, verbose_name="taille (octets)")),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="tentatives"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="dernière erreur")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="créé le"),
+                ),
+                (
+                    "rendered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="généré le"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandé par",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="training_sessions.trainingsession",
+                        verbose_name="session",
+                    ),
+                ),
+                (
+                    "trainee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="training_sessions.trainee",
+                        verbose_name="stagiaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'verbose_name_plural': 'documents',
-                'ordering': ['session', 'kind', 'trainee', '-version'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('trainee__isnull', True)), fields=('session', 'kind', 'version'), name='document_unique_version'), models.UniqueConstraint(condition=models.Q(('trainee__isnull', False)), fields=('session', 'kind', 'trainee', 'version'), name='document_unique_version_per_trainee'), models.UniqueConstraint(condition=models.Q(('trainee__isnull', True)), fields=('session', 'kind', 'source'), name='document_unique_source'), models.UniqueConstraint(condition=models.Q(('trainee__isnull', False)), fields=('session', 'kind', 'trainee', 'source'), name='document_unique_source_per_trainee'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'ready'), _negated=True), models.Q(('sha256', ''), _negated=True), _connector='OR'), name='document_ready_has_hash')],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+                "ordering": ["session", "kind", "trainee", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("trainee__isnull", True)),
+                        fields=("session", "kind", "version"),
+                        name="document_unique_version",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("trainee__isnull", False)),
+                        fields=("session", "kind", "trainee", "version"),
+                        name="document_unique_version_per_trainee",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("trainee__isnull", True)),
+                        fields=("session", "kind", "source"),
+                        name="document_unique_source",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("trainee__isnull", False)),
+                        fields=("session", "kind", "trainee", "source"),
+                        name="document_unique_source_per_trainee",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "ready"), _negated=True),
+                            models.Q(("sha256", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="document_ready_has_hash",
+                    ),
+                ],
             },
         ),
     ]
