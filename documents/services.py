@@ -83,8 +83,9 @@ def _storage_name(document: Document) -> str:
 def document_render(*, document_id: int) -> str:
     """Render one pending document. Idempotent: a ready document is left as it is."""
     with transaction.atomic():
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join (trainee).
         document = (
-            Document.objects.select_for_update()
+            Document.objects.select_for_update(of=("self",))
             .select_related("session", "trainee")
             .get(pk=document_id)
         )

@@ -13,25 +13,24 @@ def render_validation_pack(self, session_id: int) -> str:
         ).values_list("pk", flat=True)
     )
     for document_id in pending:
-        while True:
-            try:
-                services.document_render(document_id=document_id)
-                break
-            except Exception as exc:
-                if not self.request.is_eager:
-                    raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-                # In-process (no broker): try again at once; after the last attempt the
-                # document is marked failed and shows on the session page.
+        _render_with_retries(self, document_id)
     return services.validation_pack_send_if_ready(session_id=session_id)
 
 
 @shared_task(bind=True, name="documents.render", max_retries=3, acks_late=True)
 def render(self, document_id: int) -> str:
     """Render one document (attendance sheets, certificates...). Retried with backoff."""
-    while True:
+    return _render_with_retries(self, document_id)
+
+
+def _render_with_retries(task, document_id: int) -> str:
+    """In a worker: retry the task with backoff. In-process (no broker): try again at once,
+    a bounded number of times; after the last attempt the document is marked failed and
+    shows on the session page."""
+    for _ in range(services.MAX_ATTEMPTS):
         try:
             return services.document_render(document_id=document_id)
         except Exception as exc:
-            if not self.request.is_eager:
-                raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-            # In-process: again at once, until the document is ready or marked failed.
+            if not task.request.is_eager:
+                raise task.retry(exc=exc, countdown=30 * 2**task.request.retries) from exc
+    return "failed"
