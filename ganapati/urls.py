@@ -13,6 +13,7 @@ urlpatterns = [
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
     path("", include("sessions.urls")),
     path("", include("documents.urls")),
+    path("", include("funding.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -183,8 +183,9 @@ class ClientForm(forms.Form):
         queryset=Funder.objects.filter(kind=Funder.Kind.OPCO, active=True),
         required=False,
         empty_label="— choisir l'OPCO —",
-        help_text="L'OPCO dépend de la convention collective de l'entreprise ; en cas de doute, "
-        "demandez au service paie.",
+        help_text="L'OPCO dépend de la convention collective de l'entreprise (IDCC). "
+        '<a href="/trouver-mon-opco/" target="_blank" rel="noopener">Trouver mon OPCO</a> '
+        "(s'ouvre dans un nouvel onglet).",
     )
     # The contact person
     contact_first_name = forms.CharField(label="Prénom du contact", max_length=150)
