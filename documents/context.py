@@ -12,6 +12,7 @@ from ganapati import legal
 from ganapati.selectors import organisation_get
 from sessions.models import TrainingSession
 from sessions.pricing import session_amounts
+from sessions.services import attended_hours as session_attended_hours
 from sessions.services import total_hours
 
 from .models import DocumentKind
@@ -33,6 +34,23 @@ def _logo_data_uri(organisation) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
+def _assessment(trainee) -> str:
+    if trainee is None or trainee.competences_acquired is None:
+        return ""
+    verdict = "Compétences acquises" if trainee.competences_acquired else "Compétences non acquises"
+    return f"{verdict}. {trainee.assessment_result}".strip()
+
+
+def _funding(session):
+    """The validated funding, for the split on an amended agreement."""
+    from funding.models import FundingRequest
+
+    request = FundingRequest.objects.filter(session=session, status="validated").first()
+    if request is None or request.decision == "total":
+        return None
+    return request
+
+
 def document_context(
     session: TrainingSession,
     kind: str,
@@ -47,6 +65,9 @@ def document_context(
     trainees = list(session.trainees.all())
     issued = timezone.localtime(issued_at or timezone.now()).date()
     hours = total_hours(days)
+    if attended_hours is None and trainee is not None and trainee.attendance.exists():
+        # Certificates and attestations carry the hours actually attended.
+        attended_hours = session_attended_hours(trainee)
     reference = f"{kind.upper()}-{session.reference}" + (f"-v{version}" if version else "-APERÇU")
     return {
         "kind": kind,
@@ -69,6 +90,8 @@ def document_context(
         "trainees": trainees,
         "trainee": trainee,
         "attended_hours": hours if attended_hours is None else attended_hours,
+        "assessment_result": _assessment(trainee),
+        "funding": _funding(session),
         "amounts": session_amounts(session, organisation),
         "legal": legal,
         "subrogation": session.funding_mode == "opco_subrogation",

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import CollectiveAgreement, Funder
+from ganapati.errors import DomainError
+
+from .models import ClientCommitment, CollectiveAgreement, Funder, FundingRequest, PecUpload
 
 
 @admin.register(Funder)
@@ -64,3 +66,166 @@ class CollectiveAgreementAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return render(request, "admin/funding/collectiveagreement/import.html", context)
+
+
+class PecUploadInline(admin.TabularInline):
+    model = PecUpload
+    extra = 0
+    can_delete = False
+    fields = ["original_name", "uploaded_at", "uploaded_by", "size", "sha256", "view"]
+    readonly_fields = fields
+
+    @admin.display(description="PDF")
+    def view(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html(
+            '<a href="{}" target="_blank">Ouvrir</a>', reverse("pec_file", args=[obj.pk])
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FundingRequest)
+class FundingRequestAdmin(admin.ModelAdmin):
+    """Staff review: "to review" by default, the PDF next to the decision, validate or reject."""
+
+    list_display = [
+        "session_ref", "company", "trainer", "funder", "decision", "amount_granted",
+        "hours_granted", "status", "days_waiting",
+    ]  # fmt: skip
+    list_filter = ["status", "decision", "funder"]
+    search_fields = ["session__title", "session__company__legal_name", "file_number"]
+    list_select_related = ["session__company", "session__trainer", "funder"]
+    inlines = [PecUploadInline]
+    actions = ["validate_totals"]
+    change_form_template = "admin/funding/fundingrequest/change_form.html"
+    readonly_fields = [
+        "session", "funder", "status", "decision", "file_number", "amount_granted",
+        "hours_granted", "subrogation", "valid_from", "valid_until", "uploaded_at",
+        "reviewed_by", "reviewed_at", "rejection_reason",
+    ]  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        # "To review" by default; any explicit filter (or ?all) shows the rest.
+        if not any(key.startswith(("status", "decision", "funder", "q", "all", "o", "p"))
+                   for key in request.GET):  # fmt: skip
+            from django.shortcuts import redirect
+
+            return redirect(f"{request.path}?status__exact=uploaded")
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Session")
+    def session_ref(self, obj):
+        return obj.session.reference
+
+    @admin.display(description="Client")
+    def company(self, obj):
+        return obj.session.company
+
+    @admin.display(description="Formateur")
+    def trainer(self, obj):
+        return obj.session.trainer
+
+    @admin.display(description="Jours d'attente")
+    def days_waiting(self, obj):
+        from django.utils import timezone
+
+        if obj.status != FundingRequest.Status.UPLOADED:
+            return "—"
+        return (timezone.now() - obj.uploaded_at).days
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path("<int:pk>/valider/", self.admin_site.admin_view(self.validate_view),
+                 name="funding_fundingrequest_validate"),
+            path("<int:pk>/refuser/", self.admin_site.admin_view(self.reject_view),
+                 name="funding_fundingrequest_reject"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def _decide(self, request, pk, run, success):
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404, redirect
+
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise PermissionDenied
+        funding = get_object_or_404(FundingRequest, pk=pk)
+        try:
+            run(funding)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("admin:funding_fundingrequest_change", pk)
+        messages.success(request, success)
+        return redirect("admin:funding_fundingrequest_changelist")
+
+    def validate_view(self, request, pk):
+        from .services import funding_request_validate
+
+        return self._decide(
+            request, pk, lambda f: funding_request_validate(request=f, actor=request.user),
+            "Accord validé ; le client et le formateur sont prévenus.",
+        )  # fmt: skip
+
+    def reject_view(self, request, pk):
+        from .services import funding_request_reject
+
+        reason = request.POST.get("reason", "")
+        return self._decide(
+            request, pk,
+            lambda f: funding_request_reject(request=f, actor=request.user, reason=reason),
+            "Dépôt refusé ; le client est prévenu et peut déposer de nouveau.",
+        )  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        funding = FundingRequest.objects.filter(pk=object_id).first()
+        latest = funding.uploads.first() if funding else None
+        extra = {"latest_upload": latest, "funding": funding}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    @admin.action(
+        description="Valider les accords sélectionnés (prises en charge totales seulement)"
+    )
+    def validate_totals(self, request, queryset):
+        """Bulk validation is safe only for total decisions: nothing to accept or regenerate."""
+        from django.contrib import messages
+
+        from .services import funding_request_validate
+
+        done = 0
+        for funding in queryset.select_related("session"):
+            if funding.decision != FundingRequest.Decision.TOTAL:
+                messages.warning(
+                    request, f"{funding} : décision non totale, à valider une par une."
+                )
+                continue
+            try:
+                funding_request_validate(request=funding, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                messages.error(request, f"{funding} : {exc.message}")
+        if done:
+            messages.success(request, f"{done} accord(s) validé(s).")
+
+
+@admin.register(ClientCommitment)
+class ClientCommitmentAdmin(admin.ModelAdmin):
+    list_display = ["session", "kind", "amount", "accepted_by", "accepted_at", "accepted_ip"]
+    readonly_fields = ["session", "kind", "amount", "accepted_by", "accepted_at", "accepted_ip"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -58,3 +58,116 @@ class CollectiveAgreement(models.Model):
     def idcc_display(self) -> str:
         """As written on payslips: four digits."""
         return self.idcc.zfill(4)
+
+
+class FundingRequest(models.Model):
+    """The funder's agreement (PEC) for one session: uploaded by the client, checked by staff."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Déposée, à vérifier"
+        VALIDATED = "validated", "Validée par l'équipe"
+        REJECTED = "rejected", "Refusée par l'équipe (à redéposer)"
+
+    class Decision(models.TextChoices):
+        TOTAL = "total", "Prise en charge totale"
+        PARTIAL = "partial", "Prise en charge partielle"
+        REFUSED = "refused", "Refus de prise en charge"
+
+    session = models.OneToOneField(
+        "training_sessions.TrainingSession",
+        on_delete=models.PROTECT,
+        related_name="funding_request",
+        verbose_name="session",
+    )
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, verbose_name="financeur")
+    status = models.CharField("statut", max_length=10, choices=Status.choices, db_index=True)
+    decision = models.CharField("décision du financeur", max_length=10, choices=Decision.choices)
+    file_number = models.CharField("n° de dossier du financeur", max_length=80, blank=True)
+    amount_granted = models.DecimalField(
+        "montant accordé HT (€)", max_digits=10, decimal_places=2, default=0
+    )
+    hours_granted = models.DecimalField(
+        "heures accordées", max_digits=6, decimal_places=2, default=0
+    )
+    subrogation = models.BooleanField("subrogation de paiement", default=False)
+    valid_from = models.DateField("valable du", null=True, blank=True)
+    valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
+    uploaded_at = models.DateTimeField("déposée le")
+    reviewed_by = models.ForeignKey(
+        "ganapati.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="vérifiée par",
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField("vérifiée le", null=True, blank=True)
+    rejection_reason = models.TextField("motif du refus", blank=True)
+
+    class Meta:
+        verbose_name = "accord de prise en charge (PEC)"
+        verbose_name_plural = "accords de prise en charge (PEC)"
+        ordering = ["uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="funding_rejected_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_granted__gte=0, hours_granted__gte=0),
+                name="funding_amounts_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"PEC {self.funder} — {self.session.reference}"
+
+
+class PecUpload(models.Model):
+    """Every PDF the client uploaded for a funding request (each version is kept)."""
+
+    request = models.ForeignKey(
+        FundingRequest, on_delete=models.PROTECT, related_name="uploads", verbose_name="PEC"
+    )
+    file = models.FileField("fichier", upload_to="pec/%Y/%m/")
+    original_name = models.CharField("nom d'origine (affichage seulement)", max_length=200)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    size = models.PositiveIntegerField("taille (octets)")
+    uploaded_by = models.ForeignKey(
+        "ganapati.User", on_delete=models.SET_NULL, null=True, related_name="+",
+        verbose_name="déposé par",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "PDF de PEC déposé"
+        verbose_name_plural = "PDF de PEC déposés"
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class ClientCommitment(models.Model):
+    """The client's recorded commitment to pay what no funder pays (who, when, from where)."""
+
+    class Kind(models.TextChoices):
+        REMAINDER = "remainder", "Reste à charge après une prise en charge partielle"
+        SELF_PAY = "self_pay", "Financement par l'entreprise elle-même"
+
+    session = models.ForeignKey(
+        "training_sessions.TrainingSession", on_delete=models.PROTECT,
+        related_name="commitments", verbose_name="session",
+    )  # fmt: skip
+    kind = models.CharField("nature", max_length=10, choices=Kind.choices)
+    amount = models.DecimalField("montant HT à la charge du client (€)", max_digits=10,
+                                 decimal_places=2)  # fmt: skip
+    accepted_by = models.ForeignKey(
+        "ganapati.User", on_delete=models.PROTECT, related_name="+", verbose_name="accepté par"
+    )
+    accepted_at = models.DateTimeField("accepté le", auto_now_add=True)
+    accepted_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "engagement du client"
+        verbose_name_plural = "engagements des clients"
+        ordering = ["-accepted_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.session.reference}"

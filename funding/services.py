@@ -88,3 +88,179 @@ def agreements_import_france_competences(lines: Iterable[str], *, actor=None) ->
         if actor is not None:
             log_action(actor, "agreements.imported", actor=actor, data=stats)
     return stats
+
+
+# --- The PEC ------------------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from ganapati.errors import DomainError  # noqa: E402
+from ganapati.uploads import check_pdf  # noqa: E402
+
+from .models import ClientCommitment, FundingRequest, PecUpload  # noqa: E402
+
+
+def _session_total(session) -> Decimal:
+    from ganapati.selectors import organisation_get_or_none
+    from sessions.pricing import session_amounts
+
+    return session_amounts(session, organisation_get_or_none()).total_excl_tax
+
+
+@transaction.atomic
+def funding_request_upload(*, session, actor, upload, values: dict) -> FundingRequest:
+    """The client deposits the funder's decision: the PDF and what it says."""
+    from sessions.models import TrainingSession
+
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != TrainingSession.Status.VALIDATED:
+        raise DomainError(
+            "L'accord de prise en charge se dépose une fois la session validée et avant son "
+            f"feu vert (statut actuel : « {session.get_status_display()} »)."
+        )
+    if session.funder is None:
+        raise DomainError("Cette session est financée par l'entreprise : aucun accord à déposer.")
+    existing = FundingRequest.objects.filter(session=session).first()
+    if existing and existing.status == FundingRequest.Status.VALIDATED:
+        raise DomainError("L'accord de prise en charge a déjà été validé par l'équipe.")
+    total = _session_total(session)
+    decision = values["decision"]
+    amount = values.get("amount_granted") or Decimal("0")
+    if decision == FundingRequest.Decision.REFUSED:
+        amount, hours = Decimal("0"), Decimal("0")
+    else:
+        hours = values.get("hours_granted") or Decimal("0")
+        if amount <= 0:
+            raise DomainError(
+                "Indiquez le montant accordé par le financeur.", field="amount_granted"
+            )
+        if amount > total:
+            raise DomainError(
+                f"Le montant accordé ({amount} €) dépasse le prix de la session ({total} € HT) : "
+                "vérifiez le montant.",
+                field="amount_granted",
+            )
+        if decision == FundingRequest.Decision.TOTAL and amount < total:
+            raise DomainError(
+                f"Une prise en charge totale couvre le prix ({total} € HT) : le montant indiqué "
+                "est inférieur. S'agit-il d'une prise en charge partielle ?",
+                field="decision",
+            )
+    checked = check_pdf(upload, folder="pec")
+    request = existing or FundingRequest(session=session, funder=session.funder)
+    request.status = FundingRequest.Status.UPLOADED
+    request.decision = decision
+    request.file_number = values.get("file_number", "")
+    request.amount_granted = amount
+    request.hours_granted = hours
+    request.subrogation = bool(values.get("subrogation"))
+    request.valid_from = values.get("valid_from")
+    request.valid_until = values.get("valid_until")
+    request.uploaded_at = timezone.now()
+    request.rejection_reason = ""
+    request.reviewed_by = None
+    request.reviewed_at = None
+    request.save()
+    PecUpload.objects.create(
+        request=request, file=checked.content, original_name=checked.original_name,
+        sha256=checked.sha256, size=checked.size, uploaded_by=actor,
+    )  # fmt: skip
+    log_action(session, "funding.uploaded", actor=actor, data={"decision": decision,
+               "amount": str(amount)})  # fmt: skip
+    return request
+
+
+@transaction.atomic
+def funding_request_validate(*, request: FundingRequest, actor) -> FundingRequest:
+    """Staff validate the PEC: the outcome follows the funder's decision."""
+    from documents.services import document_request
+    from sessions import services as session_services
+    from sessions.models import TrainingSession
+
+    from . import emails
+
+    request = FundingRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != FundingRequest.Status.UPLOADED:
+        raise DomainError(f"Cet accord est « {request.get_status_display()} » : rien à valider.")
+    session = TrainingSession.objects.select_for_update().get(pk=request.session_id)
+    request.status = FundingRequest.Status.VALIDATED
+    request.reviewed_by = actor
+    request.reviewed_at = timezone.now()
+    request.save()
+    log_action(session, "funding.validated", actor=actor, data={"decision": request.decision})
+    if request.decision == FundingRequest.Decision.TOTAL:
+        session_services.session_fund(session=session, actor=actor)
+    elif request.decision == FundingRequest.Decision.PARTIAL:
+        # The agreement is made again with the split; the client accepts the remainder.
+        document_request(session=session, kind="convention",
+                         source=f"funding.{request.pk}.partial", actor=actor)  # fmt: skip
+        emails.remainder_to_accept(session, request)
+    else:
+        emails.funding_refused(session, request)
+    return request
+
+
+@transaction.atomic
+def funding_request_reject(*, request: FundingRequest, actor, reason: str) -> FundingRequest:
+    """Staff refuse the upload (unreadable, wrong session...): the client uploads again."""
+    from . import emails
+
+    if not reason.strip():
+        raise DomainError("Indiquez le motif du refus : il est envoyé au client.")
+    request = FundingRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != FundingRequest.Status.UPLOADED:
+        raise DomainError(f"Cet accord est « {request.get_status_display()} » : rien à refuser.")
+    request.status = FundingRequest.Status.REJECTED
+    request.rejection_reason = reason.strip()
+    request.reviewed_by = actor
+    request.reviewed_at = timezone.now()
+    request.save()
+    log_action(request.session, "funding.rejected", actor=actor, data={"reason": reason})
+    emails.upload_rejected(request.session, request)
+    return request
+
+
+def remainder_of(session) -> Decimal:
+    request = getattr(session, "funding_request", None)
+    total = _session_total(session)
+    if request is None or request.status != FundingRequest.Status.VALIDATED:
+        return total
+    return total - request.amount_granted
+
+
+@transaction.atomic
+def client_commit_to_pay(*, session, actor, ip: str | None) -> ClientCommitment:
+    """The client accepts to pay what no funder pays: after a partial or refused PEC, or
+    because the company funds the training itself. Gives the green light."""
+    from sessions import services as session_services
+    from sessions.models import FundingMode, TrainingSession
+
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != TrainingSession.Status.VALIDATED:
+        raise DomainError("Il n'y a rien à accepter pour cette session à ce stade.")
+    request = FundingRequest.objects.filter(session=session).first()
+    if session.funding_mode == FundingMode.COMPANY:
+        kind = ClientCommitment.Kind.SELF_PAY
+    elif request and request.status == FundingRequest.Status.VALIDATED and request.decision in (
+        FundingRequest.Decision.PARTIAL, FundingRequest.Decision.REFUSED,
+    ):  # fmt: skip
+        kind = (
+            ClientCommitment.Kind.REMAINDER
+            if request.decision == FundingRequest.Decision.PARTIAL
+            else ClientCommitment.Kind.SELF_PAY
+        )
+    else:
+        raise DomainError(
+            "L'engagement de paiement n'est demandé qu'après une prise en charge partielle ou "
+            "refusée, ou quand l'entreprise finance elle-même la formation."
+        )
+    commitment = ClientCommitment.objects.create(
+        session=session, kind=kind, amount=remainder_of(session), accepted_by=actor,
+        accepted_ip=ip,
+    )  # fmt: skip
+    log_action(session, "funding.client_committed", actor=actor,
+               data={"kind": kind, "amount": str(commitment.amount), "ip": ip})  # fmt: skip
+    session_services.session_fund(session=session, actor=actor)
+    return commitment

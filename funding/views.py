@@ -1,5 +1,20 @@
-from django.shortcuts import render
+from csp.decorators import csp_replace
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
 
+from ganapati.errors import DomainError
+from ganapati.models import Role
+from ganapati.permissions import role_required
+from sessions.models import FundingMode, TrainingSession
+from sessions.selectors import session_get_for, sessions_visible_to
+
+from . import services
+from .forms import ClientCancelForm, PecUploadForm
+from .models import FundingRequest, PecUpload
 from .selectors import agreements_search
 
 
@@ -8,3 +23,118 @@ def find_my_opco(request):
     query = request.GET.get("q", "")[:100]
     results = list(agreements_search(query)) if query else []
     return render(request, "funding/find_my_opco.html", {"query": query, "results": results})
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@role_required(Role.CLIENT)
+@require_http_methods(["GET", "POST"])
+def client_funding(request, pk):
+    """The client deposits the funder's decision, or commits to pay what is not funded."""
+    session = session_get_for(user=request.user, pk=pk)
+    funding = FundingRequest.objects.filter(session=session).first()
+    form = PecUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.funding_request_upload(
+                session=session, actor=request.user, upload=form.cleaned_data["file"],
+                values=form.cleaned_data,
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, "Accord déposé : l'équipe le vérifie, vous serez prévenu(e) par e-mail."
+            )
+            return redirect("client_session_detail", pk=session.pk)
+    return render(
+        request,
+        "funding/client_funding.html",
+        {
+            "session": session,
+            "funding": funding,
+            "uploads": funding.uploads.all() if funding else [],
+            "form": form,
+            "can_upload": session.status == TrainingSession.Status.VALIDATED
+            and session.funder_id is not None
+            and not (funding and funding.status == FundingRequest.Status.VALIDATED),
+            "remainder": services.remainder_of(session),
+            "needs_commitment": _needs_commitment(session, funding),
+            "cancel_form": ClientCancelForm(),
+        },
+    )
+
+
+def _needs_commitment(session, funding) -> bool:
+    if session.status != TrainingSession.Status.VALIDATED:
+        return False
+    if session.funding_mode == FundingMode.COMPANY:
+        return True
+    return bool(
+        funding
+        and funding.status == FundingRequest.Status.VALIDATED
+        and funding.decision != FundingRequest.Decision.TOTAL
+    )
+
+
+@role_required(Role.CLIENT)
+@require_POST
+def client_commit(request, pk):
+    session = session_get_for(user=request.user, pk=pk)
+    if request.POST.get("accept") != "1":
+        messages.error(request, "Cochez la case pour confirmer votre engagement de paiement.")
+        return redirect("client_funding", pk=session.pk)
+    try:
+        services.client_commit_to_pay(session=session, actor=request.user, ip=_client_ip(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("client_funding", pk=session.pk)
+    messages.success(request, "Engagement enregistré : la session peut démarrer.")
+    return redirect("client_session_detail", pk=session.pk)
+
+
+@role_required(Role.CLIENT)
+@require_POST
+def client_cancel(request, pk):
+    """After a refused PEC, the client may cancel instead of paying."""
+    from sessions.services import session_cancel
+
+    session = session_get_for(user=request.user, pk=pk)
+    funding = FundingRequest.objects.filter(session=session).first()
+    refused = (
+        funding
+        and funding.status == FundingRequest.Status.VALIDATED
+        and funding.decision == FundingRequest.Decision.REFUSED
+    )
+    if not refused or session.status != TrainingSession.Status.VALIDATED:
+        messages.error(request, "L'annulation par le client n'est possible qu'après un refus de "
+                       "prise en charge ; sinon, contactez le formateur.")  # fmt: skip
+        return redirect("client_funding", pk=session.pk)
+    try:
+        session_cancel(session=session, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("client_funding", pk=session.pk)
+    messages.success(request, "Session annulée ; le formateur est prévenu.")
+    return redirect("client_session_detail", pk=session.pk)
+
+
+@role_required(Role.CLIENT, Role.TRAINER, Role.STAFF)
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
+def pec_file(request, pk):
+    """A deposited PEC, shown inline (the back-office frames it next to the review form)."""
+    upload = (
+        PecUpload.objects.select_related("request__session")
+        .filter(pk=pk, request__session__in=sessions_visible_to(request.user))
+        .first()
+    )
+    if upload is None:
+        raise Http404("Document introuvable.")
+    try:
+        handle = default_storage.open(upload.file.name, "rb")
+    except OSError as exc:
+        raise Http404("Fichier introuvable.") from exc
+    return FileResponse(handle, filename=upload.original_name, content_type="application/pdf")

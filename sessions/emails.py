@@ -84,3 +84,22 @@ def session_cancelled(session: TrainingSession):
             context=_ctx(session),
             related=session,
         )
+
+
+def green_light(session: TrainingSession):
+    """Funding cleared: the trainer may start; the client sees the PEC in its space."""
+    mail_queue(
+        key=f"session-green-light:{session.pk}:trainer",
+        template="session_green_light",
+        to=[session.trainer.email],
+        context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
+        related=session,
+    )
+    mail_queue(
+        key=f"session-green-light:{session.pk}:client",
+        template="session_green_light",
+        to=[session.contact.email],
+        context=_ctx(session, client=True,
+                     url=absolute_url(reverse("client_session_detail", args=[session.pk]))),
+        related=session,
+    )  # fmt: skip

@@ -122,6 +122,9 @@ class TrainingSession(TrainingContent):
         AWAITING_CLIENT = "awaiting_client", "En attente du client"
         READY = "ready", "Prête à valider"
         VALIDATED = "validated", "Validée"
+        FUNDED = "funded", "Financement accordé"
+        RUNNING = "running", "En cours"
+        COMPLETED = "completed", "Terminée"
         CANCELLED = "cancelled", "Annulée"
 
     trainer = models.ForeignKey(
@@ -183,6 +186,9 @@ class TrainingSession(TrainingContent):
     # Bumped on every change of the client's data, so that a stale form is noticed.
     revision = models.PositiveIntegerField(default=0)
     validated_at = models.DateTimeField("validée le", null=True, blank=True)
+    funded_at = models.DateTimeField("feu vert le", null=True, blank=True)
+    started_at = models.DateTimeField("démarrée le", null=True, blank=True)
+    completed_at = models.DateTimeField("terminée le", null=True, blank=True)
     cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
     cancel_reason = models.TextField("motif d'annulation", blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now, db_index=True)
@@ -195,7 +201,16 @@ class TrainingSession(TrainingContent):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
-                    status__in=["draft", "awaiting_client", "ready", "validated", "cancelled"]
+                    status__in=[
+                        "draft",
+                        "awaiting_client",
+                        "ready",
+                        "validated",
+                        "funded",
+                        "running",
+                        "completed",
+                        "cancelled",
+                    ]
                 ),
                 name="session_status_valid",
             ),
@@ -204,12 +219,15 @@ class TrainingSession(TrainingContent):
                 name="session_trainees_min_le_max",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=["ready", "validated"])
+                condition=~models.Q(
+                    status__in=["ready", "validated", "funded", "running", "completed"]
+                )
                 | models.Q(company__isnull=False, contact__isnull=False),
                 name="session_ready_has_client",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="validated") | models.Q(validated_at__isnull=False),
+                condition=~models.Q(status__in=["validated", "funded", "running", "completed"])
+                | models.Q(validated_at__isnull=False),
                 name="session_validated_has_date",
             ),
         ]
@@ -289,6 +307,9 @@ class Trainee(models.Model):
     email = models.EmailField("e-mail")
     job_title = models.CharField("fonction", max_length=150, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Set by the trainer at the end of the session (end-of-training attestation).
+    competences_acquired = models.BooleanField("compétences acquises", null=True, blank=True)
+    assessment_result = models.TextField("résultat de l'évaluation", blank=True)
 
     class Meta:
         verbose_name = "stagiaire"
@@ -297,3 +318,58 @@ class Trainee(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class Attendance(models.Model):
+    """Present or absent, per trainee and half-day, as recorded by the trainer."""
+
+    class Half(models.TextChoices):
+        MORNING = "am", "matin"
+        AFTERNOON = "pm", "après-midi"
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendance"
+    )
+    trainee = models.ForeignKey(Trainee, on_delete=models.CASCADE, related_name="attendance")
+    day = models.ForeignKey(SessionDay, on_delete=models.CASCADE, related_name="attendance")
+    half = models.CharField("demi-journée", max_length=2, choices=Half.choices)
+    present = models.BooleanField("présent")
+    recorded_at = models.DateTimeField("relevé le", auto_now=True)
+
+    class Meta:
+        verbose_name = "présence"
+        verbose_name_plural = "présences"
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "day", "half"], name="attendance_unique"),
+        ]
+
+    def __str__(self):
+        state = "présent" if self.present else "absent"
+        return f"{self.trainee} — {self.day} {self.get_half_display()} : {state}"
+
+    @property
+    def hours(self) -> Decimal:
+        if self.half == self.Half.MORNING:
+            return SessionDay._hours(self.day.morning_start, self.day.morning_end)
+        return SessionDay._hours(self.day.afternoon_start, self.day.afternoon_end)
+
+
+class AttendanceScan(models.Model):
+    """A signed attendance sheet, scanned and uploaded by the trainer (every upload kept)."""
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="attendance_scans"
+    )
+    file = models.FileField("fichier", upload_to="emargement/%Y/%m/")
+    original_name = models.CharField("nom d'origine", max_length=200)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    size = models.PositiveIntegerField("taille (octets)")
+    uploaded_at = models.DateTimeField("déposée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "feuille d'émargement signée"
+        verbose_name_plural = "feuilles d'émargement signées"
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.original_name

@@ -362,3 +362,138 @@ def programme_save_from_session(*, session: TrainingSession, actor: User) -> Pro
 def first_day(session: TrainingSession) -> date | None:
     days = list(session.days.all())
     return min((d.date for d in days), default=None)
+
+
+@transaction.atomic
+def session_fund(*, session: TrainingSession, actor: User | None) -> None:
+    """Funding is cleared (PEC validated, or the client's commitment): the green light."""
+    session = _lock(session)
+    session.funded_at = timezone.now()
+    _transition(session, Status.FUNDED, actor=actor)
+    session.save()
+    emails.green_light(session)
+
+
+@transaction.atomic
+def session_start(*, session: TrainingSession, actor: User) -> None:
+    """The trainer starts: only after the green light. The attendance sheet is generated."""
+    from documents.services import document_request
+
+    session = _lock(session)
+    if session.status != Status.FUNDED:
+        raise DomainError(
+            "La session ne peut démarrer qu'après le feu vert : accord de prise en charge "
+            "validé par l'équipe, ou engagement de paiement de l'entreprise."
+        )
+    session.started_at = timezone.now()
+    _transition(session, Status.RUNNING, actor=actor)
+    session.save()
+    document_request(session=session, kind="emargement", source="session.running", actor=actor)
+
+
+def _half_days(session: TrainingSession) -> list[tuple[SessionDay, str]]:
+    halves = []
+    for day in session.days.all():
+        if day.morning_start:
+            halves.append((day, "am"))
+        if day.afternoon_start:
+            halves.append((day, "pm"))
+    return halves
+
+
+@transaction.atomic
+def attendance_record(
+    *, session: TrainingSession, actor: User, present: set[tuple[int, int, str]]
+) -> int:
+    """Record presence for every trainee and half-day of the session (absent unless listed).
+
+    `present` holds (trainee id, day id, "am"/"pm") triples. Returns the number of rows written.
+    """
+    from .models import Attendance
+
+    session = _lock(session)
+    if session.status != Status.RUNNING:
+        raise DomainError("L'émargement se saisit pendant la session (après son démarrage).")
+    trainees = list(session.trainees.all())
+    halves = _half_days(session)
+    valid = {(t.pk, d.pk, h) for t in trainees for d, h in halves}
+    if not present <= valid:
+        raise DomainError("Une présence cochée ne correspond à aucun stagiaire ou demi-journée.")
+    written = 0
+    for trainee in trainees:
+        for day, half in halves:
+            Attendance.objects.update_or_create(
+                session=session, trainee=trainee, day=day, half=half,
+                defaults={"present": (trainee.pk, day.pk, half) in present},
+            )  # fmt: skip
+            written += 1
+    log_action(session, "session.attendance_recorded", actor=actor,
+               data={"present": len(present), "of": written})  # fmt: skip
+    return written
+
+
+def attended_hours(trainee) -> Decimal:
+    from .models import Attendance
+
+    rows = Attendance.objects.filter(trainee=trainee, present=True).select_related("day")
+    return sum((row.hours for row in rows), Decimal("0"))
+
+
+@transaction.atomic
+def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> None:
+    from ganapati.uploads import check_pdf
+
+    from .models import AttendanceScan
+
+    session = _lock(session)
+    if session.status not in (Status.RUNNING, Status.COMPLETED):
+        raise DomainError("Les feuilles signées se déposent une fois la session démarrée.")
+    checked = check_pdf(upload, folder="emargement")
+    AttendanceScan.objects.create(
+        session=session, file=checked.content, original_name=checked.original_name,
+        sha256=checked.sha256, size=checked.size,
+    )  # fmt: skip
+    log_action(session, "session.attendance_scan", actor=actor, data={"sha256": checked.sha256})
+
+
+@transaction.atomic
+def session_complete(
+    *, session: TrainingSession, actor: User, results: dict[int, tuple[bool, str]]
+) -> None:
+    """The trainer declares the end: each trainee's result is recorded and the certificates
+    and attestations are generated with the hours actually attended."""
+    from documents.services import document_request
+
+    from .models import Attendance
+
+    session = _lock(session)
+    if session.status != Status.RUNNING:
+        raise DomainError("Seule une session en cours peut être déclarée terminée.")
+    trainees = list(session.trainees.all())
+    expected = len(trainees) * len(_half_days(session))
+    if Attendance.objects.filter(session=session).count() < expected:
+        raise DomainError(
+            "Saisissez d'abord l'émargement de chaque demi-journée : les certificats reprennent "
+            "les heures réellement suivies."
+        )
+    missing = [t for t in trainees if t.pk not in results]
+    if missing:
+        raise DomainError(
+            "Indiquez le résultat de chaque stagiaire : "
+            + ", ".join(f"{t.first_name} {t.last_name}" for t in missing)
+            + "."
+        )
+    for trainee in trainees:
+        acquired, text = results[trainee.pk]
+        trainee.competences_acquired = acquired
+        trainee.assessment_result = text.strip()
+        trainee.save(update_fields=["competences_acquired", "assessment_result"])
+    session.completed_at = timezone.now()
+    _transition(session, Status.COMPLETED, actor=actor)
+    session.save()
+    for trainee in trainees:
+        for kind in ("certificat", "attestation"):
+            document_request(
+                session=session, kind=kind, trainee=trainee, source="session.completed",
+                actor=actor,
+            )  # fmt: skip

@@ -8,7 +8,10 @@ TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.AWAITING_CLIENT, S.READY, S.CANCELLED},
     S.AWAITING_CLIENT: {S.DRAFT, S.READY, S.CANCELLED},
     S.READY: {S.VALIDATED, S.CANCELLED},
-    S.VALIDATED: {S.CANCELLED},
+    S.VALIDATED: {S.FUNDED, S.CANCELLED},
+    S.FUNDED: {S.RUNNING, S.CANCELLED},
+    S.RUNNING: {S.COMPLETED},
+    S.COMPLETED: set(),
     S.CANCELLED: set(),
 }
 
@@ -17,7 +20,10 @@ NEXT_ACTION = {
     S.DRAFT: ("formateur", "Compléter la session et les informations du client"),
     S.AWAITING_CLIENT: ("client", "En attente du client : il complète le lien partagé"),
     S.READY: ("formateur", "À valider par le formateur"),
-    S.VALIDATED: ("client", "Le client demande la prise en charge à son financeur"),
+    S.VALIDATED: ("client", "Le client demande la prise en charge et dépose l'accord (PEC)"),
+    S.FUNDED: ("formateur", "Feu vert : le formateur peut démarrer la session"),
+    S.RUNNING: ("formateur", "Session en cours : émargement par demi-journée"),
+    S.COMPLETED: ("équipe", "Session terminée : à facturer"),
     S.CANCELLED: ("", "Session annulée"),
 }
 

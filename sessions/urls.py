@@ -28,6 +28,13 @@ urlpatterns = [
         views.session_save_programme,
         name="session_save_programme",
     ),
+    path("formateur/sessions/<int:pk>/demarrer/", views.session_start, name="session_start"),
+    path(
+        "formateur/sessions/<int:pk>/emargement/",
+        views.session_attendance,
+        name="session_attendance",
+    ),
+    path("formateur/sessions/<int:pk>/terminer/", views.session_complete, name="session_complete"),
     path("formateur/programmes/", views.programme_list, name="programme_list"),
     path("client/", views.client_home, name="client_home"),
     path("client/sessions/<int:pk>/", views.client_session_detail, name="client_session_detail"),

@@ -27,6 +27,7 @@ from .models import SessionDay, TrainingSession
 from .states import NEXT_ACTION
 
 PAGE_SIZE = 20
+HALF_LABELS = {"am": "matin", "pm": "après-midi"}
 
 
 def _trainer_session(request, pk: int) -> TrainingSession:
@@ -479,3 +480,92 @@ def programme_public(request, pk):
         "sessions/programme_public.html",
         {"programme": programme, "organisation": organisation_get_or_none()},
     )
+
+
+# --- Running the session ----------------------------------------------------------------------
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def session_start(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda s: services.session_start(session=s, actor=request.user),
+        "Session démarrée : la feuille d'émargement est générée. Saisissez les présences "
+        "à chaque demi-journée.",
+    )
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_attendance(request, pk):
+    """Present/absent per trainee and half-day, and the signed sheets scanned as PDF."""
+    from .models import Attendance
+
+    session = _trainer_session(request, pk)
+    halves = services._half_days(session)
+    trainees = list(session.trainees.all())
+    if request.method == "POST":
+        try:
+            if "scan" in request.FILES:
+                services.attendance_scan_upload(
+                    session=session, actor=request.user, upload=request.FILES["scan"]
+                )
+                messages.success(request, "Feuille signée déposée.")
+            else:
+                present = set()
+                for value in request.POST.getlist("present"):
+                    trainee_id, day_id, half = value.split("-")
+                    present.add((int(trainee_id), int(day_id), half))
+                services.attendance_record(session=session, actor=request.user, present=present)
+                messages.success(request, "Émargement enregistré.")
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "Saisie d'émargement invalide."))
+        return redirect("session_attendance", pk=session.pk)
+    recorded = {
+        (a.trainee_id, a.day_id, a.half): a.present
+        for a in Attendance.objects.filter(session=session)
+    }
+    rows = [
+        {
+            "trainee": t,
+            "cells": [
+                {"key": f"{t.pk}-{d.pk}-{h}", "checked": recorded.get((t.pk, d.pk, h), True),
+                 "label": f"{t.first_name} {t.last_name}, {d.date:%d/%m} {HALF_LABELS[h]}"}
+                for d, h in halves
+            ],
+            "hours": services.attended_hours(t) if recorded else None,
+        }
+        for t in trainees
+    ]  # fmt: skip
+    return render(
+        request,
+        "sessions/session_attendance.html",
+        {"session": session, "halves": halves, "rows": rows, "recorded": bool(recorded),
+         "scans": session.attendance_scans.all()},
+    )  # fmt: skip
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["GET", "POST"])
+def session_complete(request, pk):
+    session = _trainer_session(request, pk)
+    trainees = list(session.trainees.all())
+    if request.method == "POST":
+        results = {}
+        for t in trainees:
+            choice = request.POST.get(f"acquired-{t.pk}")
+            if choice in ("yes", "no"):
+                results[t.pk] = (choice == "yes", request.POST.get(f"result-{t.pk}", ""))
+        try:
+            services.session_complete(session=session, actor=request.user, results=results)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, "Session terminée : certificats et attestations sont générés."
+            )
+            return redirect("session_detail", pk=session.pk)
+    rows = [{"trainee": t, "hours": services.attended_hours(t)} for t in trainees]
+    return render(request, "sessions/session_complete.html", {"session": session, "rows": rows})

@@ -83,3 +83,11 @@ def status_fr(code: str) -> str:
     from ganapati.labels import STATUSES
 
     return STATUSES.get(code, code)
+
+
+@register.filter
+def sub(value, other):
+    """value − other, for amounts (Decimal)."""
+    from decimal import Decimal
+
+    return Decimal(str(value)) - Decimal(str(other))

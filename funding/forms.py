@@ -1,0 +1,53 @@
+from django import forms
+
+from ganapati.fields import FrenchDecimalField
+
+from .models import FundingRequest
+
+
+class PecUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Accord de prise en charge (PDF, 10 Mo au plus)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    decision = forms.ChoiceField(
+        label="Décision du financeur", choices=FundingRequest.Decision.choices,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    file_number = forms.CharField(label="N° de dossier du financeur", max_length=80)
+    amount_granted = FrenchDecimalField(
+        label="Montant accordé HT (€)", required=False, min_value=0, max_digits=10,
+        decimal_places=2, help_text="Laissez vide en cas de refus.",
+    )  # fmt: skip
+    hours_granted = FrenchDecimalField(
+        label="Heures accordées", required=False, min_value=0, max_digits=6, decimal_places=2
+    )
+    subrogation = forms.BooleanField(
+        label="Le financeur paie directement l'organisme (subrogation de paiement)",
+        required=False,
+    )
+    valid_from = forms.DateField(
+        label="Accord valable du", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label="au", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", "La fin de validité précède son début.")
+        return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif (envoyé au client)", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ClientCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Pourquoi annulez-vous ?", widget=forms.Textarea(attrs={"rows": 2})
+    )
