@@ -6,12 +6,16 @@ import csv
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
+from ganapati.errors import DomainError
 from ganapati.services import log_action
+from ganapati.uploads import check_pdf
 
-from .models import CollectiveAgreement, Funder
+from .models import ClientCommitment, CollectiveAgreement, Funder, FundingRequest, PecUpload
 from .selectors import normalize_idcc
 
 # How France Compétences spells each OPCO, once accents, case, "OPCO" and punctuation are gone.
@@ -91,15 +95,6 @@ def agreements_import_france_competences(lines: Iterable[str], *, actor=None) ->
 
 
 # --- The PEC ------------------------------------------------------------------------------------
-
-from decimal import Decimal  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-
-from ganapati.errors import DomainError  # noqa: E402
-from ganapati.uploads import check_pdf  # noqa: E402
-
-from .models import ClientCommitment, FundingRequest, PecUpload  # noqa: E402
 
 
 def _session_total(session) -> Decimal:
@@ -264,3 +259,70 @@ def client_commit_to_pay(*, session, actor, ip: str | None) -> ClientCommitment:
                data={"kind": kind, "amount": str(commitment.amount), "ip": ip})  # fmt: skip
     session_services.session_fund(session=session, actor=actor)
     return commitment
+
+
+# --- Reminders -----------------------------------------------------------------------------------
+
+
+def funding_send_reminders(*, today=None) -> dict[str, int]:
+    """Daily (Celery beat). Each email's key names the day: running twice sends nothing more.
+
+    - a client with the documents but no PEC, 7 days after validation and every 7 days: the
+      client and the trainer (who must chase the client) are reminded;
+    - the first day in 7 days or less without the green light: client, trainer and staff;
+    - PECs waiting for review for more than 2 days: one digest to the staff.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Min, Q
+
+    from ganapati.models import Role, User
+    from ganapati.services import absolute_url, mail_queue
+    from sessions.models import TrainingSession
+
+    from . import emails
+
+    today = today or timezone.localdate()
+    counts = {"pec": 0, "start": 0, "staff": 0}
+    staff = list(
+        User.objects.filter(role=Role.STAFF, is_active=True).values_list("email", flat=True)
+    )
+    waiting = (
+        TrainingSession.objects.filter(status=TrainingSession.Status.VALIDATED)
+        .select_related("contact", "trainer", "funder", "company")
+        .annotate(first_day=Min("days__date"))
+    )
+    for session in waiting:
+        with transaction.atomic():
+            no_pec = (
+                session.funder_id
+                and not FundingRequest.objects.filter(
+                    Q(session=session) & ~Q(status=FundingRequest.Status.REJECTED)
+                ).exists()
+            )
+            since = (today - timezone.localtime(session.validated_at).date()).days
+            if no_pec and since >= 7 and since % 7 == 0:
+                emails.reminder(session, kind="pec", day=today,
+                                to=[session.contact.email, session.trainer.email])  # fmt: skip
+                counts["pec"] += 1
+            if session.first_day and 0 <= (session.first_day - today).days <= 7:
+                everyone = [session.contact.email, session.trainer.email, *staff]
+                emails.reminder(session, kind="start", day=today, to=everyone)
+                counts["start"] += 1
+    late = list(
+        FundingRequest.objects.filter(
+            status=FundingRequest.Status.UPLOADED,
+            uploaded_at__lt=timezone.now() - timedelta(days=2),
+        ).select_related("session__company", "funder")
+    )
+    if late and staff:
+        with transaction.atomic():
+            mail_queue(
+                key=f"funding-reminder:staff:{today.isoformat()}",
+                template="funding_reminder_staff",
+                to=staff,
+                context={"requests": late,
+                         "url": absolute_url("/admin/funding/fundingrequest/")},
+            )  # fmt: skip
+        counts["staff"] = len(late)
+    return counts

@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ganapati.outbox_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "funding-reminders": {
+        "task": "funding.send_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(

@@ -14,6 +14,9 @@ TRAININGS = [
     ("Prise de parole en public", "awaiting_client", Decimal("14")),
     ("Management d'équipe : les fondamentaux", "ready", Decimal("14")),
     ("Gestion du temps et des priorités", "validated", Decimal("7")),
+    ("Relation client au téléphone", "funded", Decimal("7")),
+    ("Sécurité alimentaire (HACCP)", "running", Decimal("7")),
+    ("Vente conseil en boutique", "completed", Decimal("7")),
     ("Anglais professionnel : réunions", "cancelled", Decimal("7")),
 ]
 
@@ -79,10 +82,60 @@ def make_demo_sessions(*, trainer, client):
             funding_mode="opco_subrogation",
             funder=Funder.objects.get(code="opcoep"),
         )  # fmt: skip
-        if state == "validated":
+        if state in ("validated", "funded", "running", "completed"):
             services.session_validate(session=session, actor=trainer)
-            services.programme_save_from_session(session=session, actor=trainer)
+            if state == "validated":
+                services.programme_save_from_session(session=session, actor=trainer)
+        if state in ("funded", "running", "completed"):
+            _fund(session, client=client)
+        if state in ("running", "completed"):
+            services.session_start(session=session, actor=trainer)
+        if state == "completed":
+            present = {
+                (t.pk, d.pk, half)
+                for t in session.trainees.all()
+                for d in session.days.all()
+                for half in ("am", "pm")
+            }
+            services.attendance_record(session=session, actor=trainer, present=present)
+            services.session_complete(
+                session=session,
+                actor=trainer,
+                results={t.pk: (True, "Objectifs atteints.") for t in session.trainees.all()},
+            )
         elif state == "cancelled":
             services.session_cancel(
                 session=session, actor=trainer, reason="Report demandé par l'entreprise."
             )
+
+
+def _fund(session, *, client):
+    """A total PEC, deposited by the client and validated by the staff, as in real life."""
+    from django.contrib.auth import get_user_model
+
+    from funding.services import funding_request_upload, funding_request_validate
+
+    from .pricing import session_amounts
+
+    staff = get_user_model().objects.filter(role="staff").first()
+    total = session_amounts(session, None).total_excl_tax
+    request = funding_request_upload(
+        session=session, actor=client, upload=_demo_pdf(),
+        values={"decision": "total", "file_number": f"DEMO-{session.pk:05d}",
+                "amount_granted": total, "hours_granted": session.duration_hours,
+                "subrogation": True},
+    )  # fmt: skip
+    funding_request_validate(request=request, actor=staff)
+
+
+def _demo_pdf():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return SimpleUploadedFile("accord-prise-en-charge.pdf", out.getvalue(), "application/pdf")

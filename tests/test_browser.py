@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 import shutil
 
 import pytest
@@ -55,6 +56,7 @@ def log_in(page, live_server, email, password):
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
 
 
 @pytest.mark.browser
@@ -105,6 +107,7 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
     page = trainer_ctx.new_page()
     log_in(page, live_server, trainer.email, password)
     page.get_by_role("link", name="Créer une session").first.click()
+    page.wait_for_load_state()
     fields = {
         "title": "Prise de parole en public",
         "objectives": "Structurer une intervention de 10 minutes et la présenter.",
@@ -120,21 +123,26 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
         page.fill(f"[name={name}]", value)
     page.select_option("[name=format]", "on_site")
     page.get_by_role("button", name="Enregistrer et passer aux dates").click()
+    page.wait_for_load_state()
 
     monday = next_monday()
     page.fill("[name=jours-0-date]", monday.isoformat())
     page.get_by_role("button", name="Ajouter une journée").click()
+    page.wait_for_load_state()
     page.fill("[name=jours-1-date]", (monday + dt.timedelta(days=1)).isoformat())
     for slot, value in [("morning_start", "09:00"), ("morning_end", "12:30"),
                         ("afternoon_start", "13:30"), ("afternoon_end", "17:00")]:  # fmt: skip
         page.fill(f"[name=jours-1-{slot}]", value)
     page.get_by_role("button", name="Enregistrer et passer au prix").click()
+    page.wait_for_load_state()
     assert "Dates enregistrées." in page.content()
 
     page.fill("[name=price_excl_tax]", "2 800")
     page.fill("[name=trainees_max]", "4")
     page.get_by_role("button", name="Enregistrer et passer au client").click()
+    page.wait_for_load_state()
     page.get_by_role("button", name="Créer le lien").click()
+    page.wait_for_load_state()
     link = page.get_by_label(re.compile("Lien à transmettre au client")).input_value()
     assert link.startswith("http")
     session = TrainingSession.objects.get()
@@ -159,16 +167,19 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
     )
     # A second trainee: one more row, and what was typed stays.
     client_page.get_by_role("button", name="Ajouter un stagiaire").click()
+    client_page.wait_for_load_state()
     assert client_page.input_value("[name=legal_name]") == "Boulangerie Dupont"
     client_page.fill("[name='stagiaires-1-first_name']", "Léa")
     client_page.fill("[name='stagiaires-1-last_name']", "Bernard")
     client_page.fill("[name='stagiaires-1-email']", "lea@boulangerie.fr")
     client_page.get_by_role("button", name="Envoyer mes informations").click()
+    client_page.wait_for_load_state()
     assert "Merci, vos informations sont enregistrées" in client_page.content()
 
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/")
     assert "Boulangerie Dupont" in page.content()
     page.get_by_role("button", name="Valider la session").click()
+    page.wait_for_load_state()
     assert "Session validée" in page.content()
     session.refresh_from_db()
     assert session.status == "validated"
@@ -199,9 +210,81 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
     client_page.fill("[name=new_password1]", "Boulangerie-2026-solide")
     client_page.fill("[name=new_password2]", "Boulangerie-2026-solide")
     client_page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    client_page.wait_for_load_state()
     log_in(client_page, live_server, "marie@boulangerie.fr", "Boulangerie-2026-solide")
     client_page.wait_for_url(f"{live_server.url}/client/")
     assert "Prise de parole en public" in client_page.content()
     assert "Validée" in client_page.content()
     trainer_ctx.close()
     client_ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
+    browser, live_server, trainer, client_user, staff, password, organisation, funders,
+    mailoutbox,
+):  # fmt: skip
+    from documents.models import Document
+    from sessions.services import session_validate
+
+    from .factories import TrainingSessionFactory, attach_client
+    from .test_documents import pdf_text
+    from .test_pec import pdf_bytes
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    session_validate(session=session, actor=trainer)  # documents rendered and sent on commit
+
+    client_page = browser.new_context(locale="fr-FR").new_page()
+    log_in(client_page, live_server, client_user.email, password)
+    client_page.get_by_role("link", name=session.title).click()
+    client_page.wait_for_load_state()
+    client_page.get_by_role("link", name="Financement : déposer l'accord ou s'engager").click()
+    client_page.wait_for_load_state()
+    client_page.set_input_files(
+        "[name=file]",
+        files=[{"name": "accord.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
+    )
+    client_page.get_by_label("Prise en charge totale").check()
+    client_page.fill("[name=file_number]", "OPCOEP-2026-77")
+    client_page.fill("[name=amount_granted]", "2 800")
+    client_page.fill("[name=hours_granted]", "14")
+    client_page.get_by_role("button", name="Déposer").click()
+    client_page.wait_for_load_state()
+    assert "Accord déposé" in client_page.content()
+
+    staff_page = browser.new_context(locale="fr-FR").new_page()
+    log_in(staff_page, live_server, staff.email, password)
+    staff_page.goto(f"{live_server.url}/admin/funding/fundingrequest/")
+    staff_page.get_by_role("link", name=session.reference).click()
+    staff_page.wait_for_load_state()
+    assert staff_page.locator("iframe[title='Accord de prise en charge déposé']").count() == 1
+    staff_page.get_by_role("button", name="Valider l'accord").click()
+    staff_page.wait_for_load_state()
+    assert "Accord validé" in staff_page.content()
+    assert any(m.to == [trainer.email] and "vous pouvez démarrer" in m.subject for m in mailoutbox)
+
+    page = browser.new_context(locale="fr-FR").new_page()
+    log_in(page, live_server, trainer.email, password)
+    page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/")
+    page.get_by_role("button", name="Démarrer la session").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Émargement", exact=True).click()
+    page.wait_for_load_state()
+    first = session.trainees.order_by("position").first()
+    page.get_by_label(
+        re.compile(rf"^{first.first_name} {first.last_name}, .* matin$")
+    ).first.uncheck()
+    page.get_by_role("button", name="Enregistrer l'émargement").click()
+    page.wait_for_load_state()
+    assert "Émargement enregistré." in page.content()
+    page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/terminer/")
+    for radio in page.get_by_label("Compétences acquises", exact=True).all():
+        radio.check()
+    page.get_by_role("button", name="Déclarer la session terminée").click()
+    page.wait_for_load_state()
+    assert "Session terminée" in page.content()
+
+    certificate = Document.objects.get(session=session, kind="certificat", trainee=first)
+    with certificate.file.open("rb") as handle:
+        assert "10 h 30" in pdf_text(handle.read())
