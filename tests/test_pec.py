@@ -364,3 +364,43 @@ def test_a_validated_pec_cannot_be_validated_twice(validated, staff, client_user
     funding.funding_request_validate(request=request, actor=staff)
     with pytest.raises(DomainError, match="rien à valider"):
         funding.funding_request_validate(request=request, actor=staff)
+
+
+def test_the_new_pages_refuse_other_roles_and_other_tenants(
+    client, validated, client_user, other_client, trainer, other_trainer
+):
+    login(client, client_user)
+    post_pec(client, validated)
+    upload = PecUpload.objects.get()
+    login(client, other_trainer)
+    for name in ["session_attendance", "session_complete"]:
+        assert client.get(reverse(name, args=[validated.pk])).status_code == 404, name
+    assert client.post(reverse("session_start", args=[validated.pk])).status_code == 404
+    assert client.get(reverse("pec_file", args=[upload.pk])).status_code == 404
+    login(client, other_client)
+    assert client.get(reverse("client_funding", args=[validated.pk])).status_code == 404
+    assert client.get(reverse("pec_file", args=[upload.pk])).status_code == 404
+    assert (
+        client.post(reverse("client_commit", args=[validated.pk]), {"accept": "1"}).status_code
+        == 404
+    )
+    login(client, trainer)
+    assert client.get(reverse("client_funding", args=[validated.pk])).status_code == 403
+    response = client.get(reverse("pec_file", args=[upload.pk]))
+    assert response.status_code == 200 and response["X-Frame-Options"] == "SAMEORIGIN"
+    client.logout()
+    assert client.get(reverse("pec_file", args=[upload.pk])).status_code == 302
+
+
+def test_signed_attendance_sheets_are_uploaded_with_the_same_safety(
+    client, validated, trainer, django_capture_on_commit_callbacks
+):
+    sessions.session_fund(session=validated, actor=None)
+    login(client, trainer)
+    client.post(reverse("session_start", args=[validated.pk]))
+    url = reverse("session_attendance", args=[validated.pk])
+    page = client.post(url, {"scan": upload(b"<html></html>", "scan.pdf")}, follow=True)
+    assert "n&#x27;est pas un PDF" in page.content.decode()
+    page = client.post(url, {"scan": upload(pdf_bytes(), "jour1.pdf")}, follow=True)
+    assert "Feuille signée déposée." in page.content.decode()
+    assert validated.attendance_scans.get().original_name == "jour1.pdf"
