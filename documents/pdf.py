@@ -43,12 +43,13 @@ def render_html(template: str, context: dict) -> str:
     return render_to_string(template, context)
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, **options) -> bytes:
+    """`options` go to WeasyPrint (e.g. pdf_variant="pdf/a-3b" for invoices)."""
     from weasyprint import HTML
 
     fonts, css, fetcher = _resources()
     return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
-        stylesheets=[css], font_config=fonts
+        stylesheets=[css], font_config=fonts, **options
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("documents.urls")),
     path("", include("funding.urls")),
+    path("", include("billing.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

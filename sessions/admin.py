@@ -42,6 +42,22 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [SessionDayInline, TraineeInline]
     readonly_fields = ["timeline"]
+    actions = ["prepare_invoices"]
+
+    @admin.action(description="Préparer les factures des sessions terminées sélectionnées")
+    def prepare_invoices(self, request, queryset):
+        from django.contrib import messages
+
+        from billing.services import invoices_prepare
+        from ganapati.errors import DomainError
+
+        for session in queryset:
+            try:
+                invoices = invoices_prepare(session=session, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{session.reference} : {exc.message}")
+            else:
+                messages.success(request, f"{session.reference} : {len(invoices)} brouillon(s).")
 
     def get_queryset(self, request):
         return (

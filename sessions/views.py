@@ -460,7 +460,8 @@ def client_session_detail(request, pk):
         "sessions/client_session_detail.html",
         {"session": session, "next_action": NEXT_ACTION[session.status],
          "total_hours": services.total_hours(session.days.all()),
-         "documents": [d for d in current_documents(session) if d.status == "ready"]},
+         "documents": [d for d in current_documents(session) if d.status == "ready"],
+         "invoices": session.invoices.filter(payer_kind="company").exclude(pdf="")},
     )  # fmt: skip
 
 

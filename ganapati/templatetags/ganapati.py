@@ -91,3 +91,13 @@ def sub(value, other):
     from decimal import Decimal
 
     return Decimal(str(value)) - Decimal(str(other))
+
+
+@register.filter
+def divide(value, other):
+    """value ÷ other (unit price from a total and hours), to the cent, half-up."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not other:
+        return None
+    return (Decimal(str(value)) / Decimal(str(other))).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -1,0 +1,161 @@
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from ganapati.errors import DomainError
+from ganapati.fields import FrenchDecimalField
+
+from . import services
+from .models import Invoice, Payment
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ["paid_on", "amount", "payer", "bank_reference", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "échéance"
+    parameter_name = "echeance"
+
+    def lookups(self, request, model_admin):
+        return [("due", "À payer, non échues"), ("overdue", "En retard")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        issued = queryset.filter(kind="invoice", status=Invoice.Status.ISSUED)
+        if self.value() == "due":
+            return issued.filter(due_date__gte=today)
+        if self.value() == "overdue":
+            return issued.filter(due_date__lt=today)
+        return queryset
+
+
+class PaymentForm(forms.Form):
+    amount = FrenchDecimalField(label="Montant (€)", min_value=0.01, max_digits=12,
+                                decimal_places=2)  # fmt: skip
+    paid_on = forms.DateField(
+        label="Date du paiement", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    payer = forms.CharField(label="Payeur", max_length=200)
+    bank_reference = forms.CharField(label="Référence bancaire", max_length=140, required=False)
+
+
+class CreditForm(forms.Form):
+    reason = forms.CharField(label="Motif de l'avoir", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Issued invoices are read-only: drafts are issued, issued ones are credited, payments
+    are recorded; nothing is edited or deleted."""
+
+    list_display = ["__str__", "session", "buyer_name", "total_incl_tax", "issue_date",
+                    "due_date", "status", "balance_display", "pdf_link"]  # fmt: skip
+    list_filter = ["status", "kind", "payer_kind", DueFilter]
+    search_fields = ["number", "buyer_name", "session__title", "funder_file_number"]
+    list_select_related = ["session"]
+    inlines = [PaymentInline]
+    actions = ["issue", "export_csv"]
+    change_form_template = "admin/billing/invoice/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Invoice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Solde")
+    def balance_display(self, obj):
+        return obj.balance if obj.kind == "invoice" and obj.status != "draft" else "—"
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf:
+            return "—"
+        return format_html('<a href="{}">PDF</a>', reverse("invoice_download", args=[obj.pk]))
+
+    @admin.action(description="Émettre les brouillons sélectionnés (numéro définitif)")
+    def issue(self, request, queryset):
+        for invoice in queryset.filter(status=Invoice.Status.DRAFT):
+            try:
+                invoice = services.invoice_issue(invoice=invoice, actor=request.user)
+                messages.success(request, f"{invoice} émise.")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+
+    @admin.action(description="Exporter en CSV pour la comptabilité")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="factures.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(["numéro", "type", "date", "échéance", "client", "SIRET", "session",
+                         "HT", "TVA", "TTC", "payé", "statut"])  # fmt: skip
+        for inv in queryset.exclude(status="draft").prefetch_related("payments").order_by("number"):
+            writer.writerow([
+                inv.number, inv.get_kind_display(), inv.issue_date, inv.due_date, inv.buyer_name,
+                inv.buyer_siret, inv.session.reference, str(inv.total_excl_tax).replace(".", ","),
+                str(inv.vat_amount).replace(".", ","), str(inv.total_incl_tax).replace(".", ","),
+                str(inv.amount_paid).replace(".", ","), inv.get_status_display(),
+            ])  # fmt: skip
+        return response
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/paiement/", self.admin_site.admin_view(self.payment_view),
+                 name="billing_invoice_payment"),
+            path("<int:pk>/avoir/", self.admin_site.admin_view(self.credit_view),
+                 name="billing_invoice_credit"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def _form_view(self, request, pk, form_class, title, run, success):
+        if not self.has_view_permission(request) or not request.user.has_perm(
+            "billing.change_invoice"
+        ):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=pk)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(invoice, form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, success)
+                return redirect("admin:billing_invoice_change", invoice.pk)
+        context = {**self.admin_site.each_context(request), "title": f"{title} — {invoice}",
+                   "form": form, "invoice": invoice, "opts": self.model._meta}  # fmt: skip
+        return render(request, "admin/billing/invoice/form.html", context)
+
+    def payment_view(self, request, pk):
+        return self._form_view(
+            request, pk, PaymentForm, "Enregistrer un paiement",
+            lambda inv, d: services.payment_record(invoice=inv, actor=request.user, **d),
+            "Paiement enregistré.",
+        )  # fmt: skip
+
+    def credit_view(self, request, pk):
+        return self._form_view(
+            request, pk, CreditForm, "Annuler par un avoir",
+            lambda inv, d: services.credit_note_issue(invoice=inv, actor=request.user,
+                                                      reason=d["reason"]),
+            "Avoir émis : la facture est annulée.",
+        )  # fmt: skip

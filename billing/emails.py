@@ -1,0 +1,29 @@
+from django.urls import reverse
+
+from ganapati.services import absolute_url, mail_queue
+
+
+def invoice_to_payer(invoice):
+    """The PDF to whoever pays. Without an address on file (a funder), staff send it."""
+    if not invoice.buyer_email:
+        return None
+    return mail_queue(
+        key=f"invoice-sent:{invoice.pk}",
+        template="billing_invoice",
+        to=[invoice.buyer_email],
+        context={"invoice": invoice, "reference": invoice.session.reference},
+        attachments=[{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
+                      "mimetype": "application/pdf"}],
+        related=invoice.session,
+    )  # fmt: skip
+
+
+def session_paid(session):
+    return mail_queue(
+        key=f"session-paid:{session.pk}",
+        template="billing_session_paid",
+        to=[session.trainer.email],
+        context={"session": session, "reference": session.reference,
+                 "url": absolute_url(reverse("session_detail", args=[session.pk]))},
+        related=session,
+    )  # fmt: skip

@@ -1,0 +1,130 @@
+"""Invoices and credit notes (immutable once issued), their numbering, and payments."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class NumberSequence(models.Model):
+    """One continuous counter per series and year ("F-2026", "A-2026"), locked when issuing."""
+
+    series = models.CharField("série", max_length=20, unique=True)
+    last_number = models.PositiveIntegerField("dernier numéro", default=0)
+
+    class Meta:
+        verbose_name = "séquence de numérotation"
+        verbose_name_plural = "séquences de numérotation"
+
+    def __str__(self):
+        return f"{self.series} : {self.last_number}"
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Facture"
+        CREDIT_NOTE = "credit_note", "Avoir"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        ISSUED = "issued", "Émise"
+        PAID = "paid", "Payée"
+        CANCELLED = "cancelled", "Annulée par avoir"
+
+    class PayerKind(models.TextChoices):
+        FUNDER = "funder", "Financeur (subrogation)"
+        COMPANY = "company", "Entreprise"
+
+    kind = models.CharField("type", max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    number = models.CharField("numéro", max_length=20, unique=True, null=True, blank=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    session = models.ForeignKey(
+        "training_sessions.TrainingSession", on_delete=models.PROTECT, related_name="invoices"
+    )
+    payer_kind = models.CharField("payeur", max_length=10, choices=PayerKind.choices)
+    funder = models.ForeignKey(
+        "funding.Funder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    credited_invoice = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
+        verbose_name="facture annulée",
+    )  # fmt: skip
+    # Snapshot of the buyer at issue time: an issued invoice never changes with live data.
+    buyer_name = models.CharField("client facturé", max_length=200)
+    buyer_address = models.CharField("adresse du client", max_length=300)
+    buyer_siret = models.CharField("SIRET du client", max_length=14, blank=True)
+    buyer_email = models.EmailField("e-mail de facturation", blank=True)
+    funder_file_number = models.CharField("n° de dossier du financeur", max_length=80, blank=True)
+    description = models.CharField("objet", max_length=300)
+    quantity_hours = models.DecimalField("heures", max_digits=8, decimal_places=2)
+    total_excl_tax = models.DecimalField("total HT", max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField("taux de TVA", max_digits=5, decimal_places=2, null=True,
+                                   blank=True)  # fmt: skip
+    vat_amount = models.DecimalField("TVA", max_digits=12, decimal_places=2, default=Decimal(0))
+    total_incl_tax = models.DecimalField("total TTC", max_digits=12, decimal_places=2)
+    issue_date = models.DateField("date d'émission", null=True, blank=True)
+    due_date = models.DateField("échéance", null=True, blank=True)
+    service_start = models.DateField("début de la prestation")
+    service_end = models.DateField("fin de la prestation")
+    pdf = models.FileField("PDF (Factur-X)", upload_to="factures/%Y/", blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "facture ou avoir"
+        verbose_name_plural = "factures et avoirs"
+        ordering = ["-issue_date", "-number", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", number__isnull=True)
+                | (~Q(status="draft") & Q(number__isnull=False, issue_date__isnull=False)),
+                name="invoice_number_iff_issued",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_incl_tax=models.F("total_excl_tax") + models.F("vat_amount")),
+                name="invoice_totals_add_up",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="credit_note") | Q(credited_invoice__isnull=False),
+                name="credit_note_references_invoice",
+            ),
+        ]
+
+    def __str__(self):
+        label = self.get_kind_display()
+        return f"{label} {self.number}" if self.number else f"{label} (brouillon) {self.pk}"
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments.all()), Decimal("0.00"))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_incl_tax - self.amount_paid
+
+
+class Payment(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments",
+                                verbose_name="facture")  # fmt: skip
+    amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
+    paid_on = models.DateField("date du paiement")
+    payer = models.CharField("payeur", max_length=200)
+    bank_reference = models.CharField("référence bancaire", max_length=140, blank=True)
+    recorded_by = models.ForeignKey(
+        "ganapati.User", on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+    )
+    recorded_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "paiement"
+        verbose_name_plural = "paiements"
+        ordering = ["-paid_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} € le {self.paid_on:%d/%m/%Y} ({self.invoice})"

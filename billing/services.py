@@ -1,0 +1,274 @@
+"""Invoices: drafts from a completed session, issue (numbering), credit notes, payments.
+
+An issued invoice is a frozen snapshot: its number comes from a counter row locked in the
+issuing transaction (no gap, no duplicate: a rolled-back issue also rolls the counter back),
+it is never edited nor deleted, and a credit note (its own series) cancels it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ganapati.errors import DomainError
+from ganapati.selectors import organisation_get
+from ganapati.services import log_action
+
+from .models import Invoice, NumberSequence, Payment
+
+CENT = Decimal("0.01")
+PAYMENT_DAYS = 30
+SERIES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
+
+
+def _vat(amount: Decimal, organisation) -> tuple[Decimal | None, Decimal]:
+    if organisation.vat_exempt:
+        return None, Decimal("0.00")
+    rate = organisation.vat_rate
+    return rate, (amount * rate / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+def funder_share(session, request) -> Decimal:
+    """What the funder pays: the amount granted, prorated to the hours actually attended
+    (an absent trainee reduces the funder's share; the agreement puts the rest on the
+    company), never more than the price. Rounded half-up to the cent, once."""
+    from sessions.models import Attendance
+
+    planned = Attendance.objects.filter(session=session).count()
+    attended = Attendance.objects.filter(session=session, present=True).count()
+    share = request.amount_granted
+    if planned:
+        share = (share * attended / planned).quantize(CENT, ROUND_HALF_UP)
+    return share
+
+
+@transaction.atomic
+def invoices_prepare(*, session, actor) -> list[Invoice]:
+    """Draft invoices for a completed session, following its funding."""
+    from funding.models import FundingRequest
+    from sessions.models import TrainingSession
+    from sessions.pricing import session_amounts
+    from sessions.services import total_hours
+
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != TrainingSession.Status.COMPLETED:
+        raise DomainError("Une session se facture une fois terminée.")
+    if session.invoices.exclude(status=Invoice.Status.CANCELLED).exists():
+        raise DomainError("Les factures de cette session sont déjà préparées.")
+    organisation = organisation_get()
+    total = session_amounts(session, organisation).total_excl_tax
+    days = list(session.days.all())
+    hours = total_hours(days)
+    common = {
+        "session": session,
+        "quantity_hours": hours,
+        "service_start": days[0].date,
+        "service_end": days[-1].date,
+    }
+    company = session.company
+    request = FundingRequest.objects.filter(session=session, status="validated").first()
+    parts: list[tuple[str, Decimal]] = []
+    if request and request.subrogation and request.decision != "refused":
+        share = min(funder_share(session, request), total)
+        parts.append((Invoice.PayerKind.FUNDER, share))
+        if total - share > 0:
+            parts.append((Invoice.PayerKind.COMPANY, total - share))
+    else:
+        parts.append((Invoice.PayerKind.COMPANY, total))
+    invoices = []
+    for payer_kind, amount in parts:
+        rate, vat = _vat(amount, organisation)
+        if payer_kind == Invoice.PayerKind.FUNDER:
+            funder = request.funder
+            buyer = {"buyer_name": funder.name, "buyer_address": funder.website or "—",
+                     "buyer_email": funder.contact_email, "funder": funder,
+                     "funder_file_number": request.file_number}  # fmt: skip
+            what = "prise en charge"
+        else:
+            buyer = {"buyer_name": company.legal_name, "buyer_siret": company.siret,
+                     "buyer_address": f"{company.address}, {company.postal_code} {company.city}",
+                     "buyer_email": session.contact.email}  # fmt: skip
+            what = "reste à charge" if len(parts) > 1 else "prix"
+        invoices.append(
+            Invoice.objects.create(
+                payer_kind=payer_kind,
+                description=f"Action de formation « {session.title} » ({session.reference}), "
+                f"{what}",
+                total_excl_tax=amount,
+                vat_rate=rate,
+                vat_amount=vat,
+                total_incl_tax=amount + vat,
+                **common,
+                **buyer,
+            )
+        )
+    log_action(session, "billing.prepared", actor=actor,
+               data={"invoices": [str(i.total_incl_tax) for i in invoices]})  # fmt: skip
+    return invoices
+
+
+def _next_number(series: str) -> int:
+    """The next number of a series, under a row lock held until the transaction ends."""
+    try:
+        with transaction.atomic():
+            NumberSequence.objects.get_or_create(series=series)
+    except IntegrityError:
+        pass  # another transaction created it at the same moment
+    sequence = NumberSequence.objects.select_for_update().get(series=series)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def _assign_number(invoice: Invoice) -> None:
+    today = timezone.localdate()
+    series = f"{SERIES[invoice.kind]}-{today.year}"
+    invoice.number = f"{series}-{_next_number(series):06d}"
+    invoice.issue_date = today
+    invoice.due_date = today + timedelta(days=PAYMENT_DAYS)
+    invoice.status = Invoice.Status.ISSUED
+
+
+@transaction.atomic
+def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise DomainError(f"{invoice} est déjà émise : elle ne peut plus changer.")
+    _assign_number(invoice)
+    invoice.save()
+    log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
+    _queue_render(invoice)
+    return invoice
+
+
+@transaction.atomic
+def credit_note_issue(*, invoice: Invoice, actor, reason: str) -> Invoice:
+    """Cancel an issued invoice by a credit note of the same amounts (its own series)."""
+    if not reason.strip():
+        raise DomainError("Indiquez le motif de l'avoir.")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
+        Invoice.Status.ISSUED, Invoice.Status.PAID,
+    ):  # fmt: skip
+        raise DomainError("Seule une facture émise peut être annulée par un avoir.")
+    credit = Invoice(
+        kind=Invoice.Kind.CREDIT_NOTE,
+        credited_invoice=invoice,
+        **{
+            field: getattr(invoice, field)
+            for field in (
+                "session",
+                "payer_kind",
+                "funder",
+                "buyer_name",
+                "buyer_address",
+                "buyer_siret",
+                "buyer_email",
+                "funder_file_number",
+                "quantity_hours",
+                "total_excl_tax",
+                "vat_rate",
+                "vat_amount",
+                "total_incl_tax",
+                "service_start",
+                "service_end",
+            )
+        },  # fmt: skip
+        description=f"Avoir sur la facture {invoice.number} : {reason.strip()}"[:300],
+    )
+    _assign_number(credit)
+    credit.save()
+    invoice.status = Invoice.Status.CANCELLED
+    invoice.save(update_fields=["status"])
+    log_action(
+        invoice.session,
+        "billing.credited",
+        actor=actor,
+        data={"invoice": invoice.number, "credit_note": credit.number, "reason": reason},
+    )
+    _queue_render(credit)
+    return credit
+
+
+def _queue_render(invoice: Invoice) -> None:
+    from .tasks import render_invoice
+
+    transaction.on_commit(lambda: render_invoice.delay(invoice.pk), robust=True)
+
+
+def invoice_render(*, invoice_id: int) -> str:
+    """The PDF/A-3 with its factur-x.xml, made once from the frozen snapshot."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from facturx import generate_from_binary
+
+    from documents.pdf import html_to_pdf, render_html
+
+    from .facturx_xml import facturx_xml
+
+    invoice = Invoice.objects.select_related("session", "credited_invoice").get(pk=invoice_id)
+    if invoice.pdf:
+        return "skipped-done"
+    organisation = organisation_get()
+    from ganapati import legal
+
+    html = render_html(
+        "billing/invoice.html",
+        {"invoice": invoice, "organisation": organisation,
+         "legal_vat": legal.VAT_EXEMPTION_MENTION, "legal_late": legal.LATE_PAYMENT},
+    )  # fmt: skip
+    pdf = html_to_pdf(html, pdf_variant="pdf/a-3b")
+    data = generate_from_binary(
+        pdf, facturx_xml(invoice, organisation), flavor="factur-x", level="en16931",
+        check_xsd=True, lang="fr-FR",
+    )  # fmt: skip
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.pdf:
+            return "skipped-done"
+        invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(data), save=False)
+        invoice.sha256 = hashlib.sha256(data).hexdigest()
+        invoice.save(update_fields=["pdf", "sha256"])
+        from . import emails
+
+        emails.invoice_to_payer(invoice)
+    return "rendered"
+
+
+@transaction.atomic
+def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on, payer: str,
+                   bank_reference: str = "") -> Payment:  # fmt: skip
+    """Staff record a payment; the invoice is paid when its balance reaches zero (an
+    overpayment leaves a negative balance, shown to staff)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
+        Invoice.Status.ISSUED, Invoice.Status.PAID,
+    ):  # fmt: skip
+        raise DomainError("Un paiement s'enregistre sur une facture émise.")
+    if amount <= 0:
+        raise DomainError("Le montant d'un paiement est positif.")
+    payment = Payment.objects.create(
+        invoice=invoice, amount=amount, paid_on=paid_on, payer=payer,
+        bank_reference=bank_reference, recorded_by=actor,
+    )  # fmt: skip
+    log_action(invoice.session, "billing.payment", actor=actor,
+               data={"invoice": invoice.number, "amount": str(amount)})  # fmt: skip
+    if invoice.balance <= 0 and invoice.status != Invoice.Status.PAID:
+        invoice.status = Invoice.Status.PAID
+        invoice.save(update_fields=["status"])
+        _session_paid_if_complete(invoice.session, actor)
+    return payment
+
+
+def _session_paid_if_complete(session, actor) -> None:
+    open_invoices = session.invoices.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.ISSUED)
+    if open_invoices.exists() or not session.invoices.filter(status=Invoice.Status.PAID).exists():
+        return
+    from . import emails
+
+    log_action(session, "billing.session_paid", actor=actor)
+    emails.session_paid(session)

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(bind=True, name="billing.render_invoice", max_retries=5, acks_late=True)
+def render_invoice(self, invoice_id: int) -> str:
+    try:
+        return services.invoice_render(invoice_id=invoice_id)
+    except Exception as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
