@@ -27,3 +27,17 @@ def session_paid(session):
                  "url": absolute_url(reverse("session_detail", args=[session.pk]))},
         related=session,
     )  # fmt: skip
+
+
+def overdue_reminder(invoice, *, days: int):
+    if not invoice.buyer_email:
+        return None
+    return mail_queue(
+        key=f"invoice-overdue:{invoice.pk}:{days}",
+        template="billing_overdue",
+        to=[invoice.buyer_email],
+        context={"invoice": invoice, "reference": invoice.session.reference, "days": days},
+        attachments=[{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
+                      "mimetype": "application/pdf"}] if invoice.pdf else [],
+        related=invoice.session,
+    )  # fmt: skip

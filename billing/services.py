@@ -272,3 +272,22 @@ def _session_paid_if_complete(session, actor) -> None:
 
     log_action(session, "billing.session_paid", actor=actor)
     emails.session_paid(session)
+
+
+def invoices_send_overdue_reminders(*, today=None) -> int:
+    """Daily (Celery beat): the payer is reminded at due date + 7 and + 30 days."""
+    from . import emails
+
+    today = today or timezone.localdate()
+    count = 0
+    for days in (7, 30):
+        overdue = Invoice.objects.filter(
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.ISSUED,
+            due_date=today - timedelta(days=days),
+        ).select_related("session")
+        for invoice in overdue:
+            with transaction.atomic():
+                if emails.overdue_reminder(invoice, days=days) is not None:
+                    count += 1
+    return count

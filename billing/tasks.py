@@ -11,3 +11,8 @@ def render_invoice(self, invoice_id: int) -> str:
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task(name="billing.overdue_reminders")
+def overdue_reminders() -> int:
+    return services.invoices_send_overdue_reminders()

@@ -252,6 +252,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funding.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "invoice-overdue-reminders": {
+        "task": "billing.overdue_reminders",
+        "schedule": crontab(hour=8, minute=15),
+    },
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(

@@ -275,3 +275,25 @@ def test_staff_prepare_issue_pay_credit_and_export_from_the_admin(
     assert invoice.status == "cancelled"
     login(client, trainer)
     assert client.get("/admin/billing/invoice/", follow=True).status_code == 403
+
+
+def test_overdue_invoices_are_reminded_at_seven_and_thirty_days_once(
+    trainer, client_user, organisation, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    session = completed_session(trainer, client_user, subrogation=False)
+    (invoice,) = services.invoices_prepare(session=session, actor=trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = services.invoice_issue(invoice=invoice, actor=trainer)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for offset in (6, 7, 7, 8, 30):
+            services.invoices_send_overdue_reminders(
+                today=invoice.due_date + dt.timedelta(days=offset)
+            )
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects == [
+        f"Rappel : facture {invoice.number} échue depuis 7 jours",
+        f"Rappel : facture {invoice.number} échue depuis 30 jours",
+    ]
