@@ -13,7 +13,7 @@ from ganapati.errors import DomainError
 from ganapati.fields import FrenchDecimalField
 
 from . import services
-from .models import Invoice, Payment
+from .models import Invoice, Payment, Payout, PayoutBatch
 
 
 class PaymentInline(admin.TabularInline):
@@ -159,3 +159,70 @@ class InvoiceAdmin(admin.ModelAdmin):
                                                       reason=d["reason"]),
             "Avoir émis : la facture est annulée.",
         )  # fmt: skip
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "trainer", "collected", "commission", "amount", "status",
+                    "has_invoice", "batch"]  # fmt: skip
+    list_filter = ["status"]
+    search_fields = ["session__title", "trainer__email", "trainer__last_name"]
+    list_select_related = ["session", "trainer", "batch"]
+    actions = ["make_batch"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Payout._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Facture du formateur", boolean=True)
+    def has_invoice(self, obj):
+        return bool(obj.trainer_invoice)
+
+    @admin.action(description="Générer le fichier de virements SEPA pour la sélection")
+    def make_batch(self, request, queryset):
+        try:
+            batch = services.payout_batch_create(
+                payout_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{batch} créé : téléchargez le fichier dans « Lots de virements », déposez-le "
+                "à la banque, puis marquez le lot comme envoyé.",
+            )
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "total", "created_by", "sent_at", "download"]
+    actions = ["mark_sent"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in PayoutBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Fichier")
+    def download(self, obj):
+        return format_html('<a href="{}">pain.001</a>', reverse("sepa_download", args=[obj.pk]))
+
+    @admin.action(description="Marquer comme envoyé à la banque (versements payés, e-mails)")
+    def mark_sent(self, request, queryset):
+        for batch in queryset:
+            try:
+                count = services.payout_batch_mark_sent(batch=batch, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{batch} : {exc.message}")
+            else:
+                messages.success(request, f"{batch} : {count} formateur(s) prévenu(s).")

@@ -18,12 +18,12 @@ def invoice_to_payer(invoice):
     )  # fmt: skip
 
 
-def session_paid(session):
+def session_paid(session, payout):
     return mail_queue(
         key=f"session-paid:{session.pk}",
         template="billing_session_paid",
         to=[session.trainer.email],
-        context={"session": session, "reference": session.reference,
+        context={"session": session, "reference": session.reference, "payout": payout,
                  "url": absolute_url(reverse("session_detail", args=[session.pk]))},
         related=session,
     )  # fmt: skip
@@ -41,3 +41,14 @@ def overdue_reminder(invoice, *, days: int):
                       "mimetype": "application/pdf"}] if invoice.pdf else [],
         related=invoice.session,
     )  # fmt: skip
+
+
+def payout_paid(payout):
+    session = payout.session
+    return mail_queue(
+        key=f"payout-paid:{payout.pk}",
+        template="billing_payout_paid",
+        to=[payout.trainer.email],
+        context={"session": session, "reference": session.reference, "payout": payout},
+        related=session,
+    )

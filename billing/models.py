@@ -128,3 +128,66 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} € le {self.paid_on:%d/%m/%Y} ({self.invoice})"
+
+
+class PayoutBatch(models.Model):
+    """One SEPA credit transfer file (pain.001) paying several trainers."""
+
+    created_by = models.ForeignKey("ganapati.User", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="créé par")  # fmt: skip
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    sepa_file = models.FileField("fichier SEPA (pain.001)", upload_to="sepa/%Y/")
+    total = models.DecimalField("total (€)", max_digits=12, decimal_places=2)
+    sent_at = models.DateTimeField("envoyé à la banque le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lot de virements"
+        verbose_name_plural = "lots de virements (SEPA)"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Lot {self.pk} du {timezone.localtime(self.created_at):%d/%m/%Y} — {self.total} €"
+
+
+class Payout(models.Model):
+    """The trainer's share of a paid session: what was collected minus the commission."""
+
+    class Status(models.TextChoices):
+        READY = "ready", "À verser"
+        BATCHED = "batched", "Dans un lot SEPA"
+        PAID = "paid", "Versé"
+
+    session = models.OneToOneField("training_sessions.TrainingSession", on_delete=models.PROTECT,
+                                   related_name="payout", verbose_name="session")  # fmt: skip
+    trainer = models.ForeignKey("ganapati.User", on_delete=models.PROTECT, related_name="payouts",
+                                verbose_name="formateur")  # fmt: skip
+    collected = models.DecimalField("encaissé (€)", max_digits=12, decimal_places=2)
+    commission_rate = models.DecimalField("commission (%)", max_digits=5, decimal_places=2)
+    commission = models.DecimalField("commission (€)", max_digits=12, decimal_places=2)
+    amount = models.DecimalField("à verser (€)", max_digits=12, decimal_places=2)
+    status = models.CharField("statut", max_length=10, choices=Status.choices,
+                              default=Status.READY, db_index=True)  # fmt: skip
+    trainer_invoice = models.FileField("facture du formateur", upload_to="factures-formateurs/%Y/",
+                                       blank=True)  # fmt: skip
+    trainer_invoice_name = models.CharField("nom du fichier", max_length=200, blank=True)
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="payouts", verbose_name="lot")  # fmt: skip
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    paid_at = models.DateTimeField("versé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "versement au formateur"
+        verbose_name_plural = "versements aux formateurs"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=models.F("collected") - models.F("commission")),
+                name="payout_amount_is_collected_minus_commission",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False), name="payout_paid_has_date"
+            ),  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"Versement {self.session.reference} — {self.amount} €"

@@ -17,7 +17,7 @@ from ganapati.errors import DomainError
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
 
-from .models import Invoice, NumberSequence, Payment
+from .models import Invoice, NumberSequence, Payment, Payout, PayoutBatch
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30
@@ -271,7 +271,8 @@ def _session_paid_if_complete(session, actor) -> None:
     from . import emails
 
     log_action(session, "billing.session_paid", actor=actor)
-    emails.session_paid(session)
+    payout = payout_prepare(session=session)
+    emails.session_paid(session, payout)
 
 
 def invoices_send_overdue_reminders(*, today=None) -> int:
@@ -291,3 +292,142 @@ def invoices_send_overdue_reminders(*, today=None) -> int:
                 if emails.overdue_reminder(invoice, days=days) is not None:
                     count += 1
     return count
+
+
+# --- Trainer payouts ----------------------------------------------------------------------------
+
+
+def commission_rate_for(trainer, organisation) -> Decimal:
+    profile = getattr(trainer, "trainer_profile", None)
+    if profile is not None and profile.commission_rate is not None:
+        return profile.commission_rate
+    return organisation.commission_rate
+
+
+def trainer_share(amount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(commission, trainer's share) of an amount, the commission rounded half-up once."""
+    commission = (amount * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    return commission, amount - commission
+
+
+def collected_for(session) -> Decimal:
+    """What the session brought in, excluding tax: its paid invoices (an overpayment is the
+    payer's money, not the trainer's; VAT is the State's)."""
+    paid = session.invoices.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.PAID)
+    return sum((invoice.total_excl_tax for invoice in paid), Decimal("0.00"))
+
+
+@transaction.atomic
+def payout_prepare(*, session) -> Payout:
+    """Once every invoice of the session is paid: the trainer's share is ready to be paid."""
+    from sessions.models import TrainingSession
+
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    existing = Payout.objects.filter(session=session).first()
+    if existing is not None:
+        return existing
+    organisation = organisation_get()
+    collected = collected_for(session)
+    rate = commission_rate_for(session.trainer, organisation)
+    commission, amount = trainer_share(collected, rate)
+    payout = Payout.objects.create(
+        session=session, trainer=session.trainer, collected=collected, commission_rate=rate,
+        commission=commission, amount=amount,
+    )  # fmt: skip
+    log_action(session, "billing.payout_ready", actor=None, data={"amount": str(amount)})
+    return payout
+
+
+@transaction.atomic
+def payout_invoice_upload(*, payout: Payout, actor, upload) -> Payout:
+    """The trainer's own invoice to the organisation (they work as a subcontractor)."""
+    from ganapati.uploads import check_pdf
+
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.trainer_id != actor.pk:
+        raise DomainError("Ce versement n'est pas le vôtre.")
+    if payout.status != Payout.Status.READY:
+        raise DomainError("Ce versement est déjà en cours : la facture ne peut plus changer.")
+    checked = check_pdf(upload, folder="factures-formateurs")
+    payout.trainer_invoice.save(checked.content.name.split("/")[-1], checked.content, save=False)
+    payout.trainer_invoice_name = checked.original_name
+    payout.save(update_fields=["trainer_invoice", "trainer_invoice_name"])
+    log_action(
+        payout.session, "billing.trainer_invoice", actor=actor, data={"sha256": checked.sha256}
+    )
+    return payout
+
+
+@transaction.atomic
+def payout_batch_create(*, payout_ids: list[int], actor, execution_date=None) -> PayoutBatch:
+    """A SEPA credit transfer file (pain.001.001.03, built and validated by `sepaxml`) from the
+    organisation's account to each trainer's. Only ready payouts with the trainer's invoice
+    and bank details: a payout is never paid before the funds came in, nor twice."""
+    from django.core.files.base import ContentFile
+    from sepaxml import SepaTransfer
+
+    payouts = list(
+        Payout.objects.select_for_update(of=("self",))
+        .select_related("trainer__trainer_profile", "session")
+        .filter(pk__in=payout_ids)
+        .order_by("pk")
+    )
+    if not payouts:
+        raise DomainError("Sélectionnez au moins un versement.")
+    problems = []
+    for payout in payouts:
+        profile = getattr(payout.trainer, "trainer_profile", None)
+        if payout.status != Payout.Status.READY:
+            problems.append(f"{payout} : déjà {payout.get_status_display().lower()}")
+        elif not payout.trainer_invoice:
+            problems.append(f"{payout} : facture du formateur manquante")
+        elif profile is None or not profile.iban or not profile.bic:
+            problems.append(f"{payout} : IBAN/BIC du formateur manquants")
+    if problems:
+        raise DomainError("Lot impossible : " + " ; ".join(problems) + ".")
+    organisation = organisation_get()
+    execution_date = execution_date or timezone.localdate() + timedelta(days=1)
+    sepa = SepaTransfer(
+        {"name": organisation.legal_name, "IBAN": organisation.iban, "BIC": organisation.bic,
+         "batch": True, "currency": "EUR"},
+        clean=True,
+    )  # fmt: skip
+    for payout in payouts:
+        profile = payout.trainer.trainer_profile
+        sepa.add_payment({
+            "name": profile.trade_name or payout.trainer.get_full_name(),
+            "IBAN": profile.iban, "BIC": profile.bic,
+            "amount": int((payout.amount * 100).to_integral_value()),
+            "execution_date": execution_date,
+            "description": f"Session {payout.session.reference} - {organisation.legal_name}",
+        })  # fmt: skip
+    xml = sepa.export(validate=True)
+    batch = PayoutBatch(created_by=actor, total=sum((p.amount for p in payouts), Decimal("0")))
+    batch.sepa_file.save(f"virements-{timezone.localtime():%Y%m%d-%H%M%S}.xml",
+                         ContentFile(xml), save=False)  # fmt: skip
+    batch.save()
+    Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(
+        status=Payout.Status.BATCHED, batch=batch
+    )
+    for payout in payouts:
+        log_action(payout.session, "billing.payout_batched", actor=actor, data={"batch": batch.pk})
+    return batch
+
+
+@transaction.atomic
+def payout_batch_mark_sent(*, batch: PayoutBatch, actor) -> int:
+    from . import emails
+
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.sent_at:
+        raise DomainError("Ce lot est déjà marqué comme envoyé.")
+    batch.sent_at = timezone.now()
+    batch.save(update_fields=["sent_at"])
+    payouts = list(batch.payouts.select_related("session", "trainer"))
+    for payout in payouts:
+        payout.status = Payout.Status.PAID
+        payout.paid_at = batch.sent_at
+        payout.save(update_fields=["status", "paid_at"])
+        log_action(payout.session, "billing.payout_paid", actor=actor, data={"batch": batch.pk})
+        emails.payout_paid(payout)
+    return len(payouts)

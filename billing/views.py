@@ -26,3 +26,41 @@ def invoice_download(request, pk):
         raise Http404("Fichier introuvable.") from exc
     return FileResponse(handle, as_attachment=True, filename=f"{invoice.number}.pdf",
                         content_type="application/pdf")  # fmt: skip
+
+
+@role_required(Role.STAFF)
+def sepa_download(request, pk):
+    from .models import PayoutBatch
+
+    batch = PayoutBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise Http404("Lot introuvable.")
+    return FileResponse(default_storage.open(batch.sepa_file.name, "rb"), as_attachment=True,
+                        filename=batch.sepa_file.name.split("/")[-1],
+                        content_type="application/xml")  # fmt: skip
+
+
+@role_required(Role.TRAINER)
+def payout_invoice_upload(request, pk):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from ganapati.errors import DomainError
+    from sessions.selectors import session_get_for
+
+    from . import services
+    from .models import Payout
+
+    session = session_get_for(user=request.user, pk=pk)
+    payout = Payout.objects.filter(session=session).first()
+    if request.method != "POST" or payout is None or "file" not in request.FILES:
+        messages.error(request, "Choisissez le PDF de votre facture.")
+        return redirect("session_detail", pk=session.pk)
+    try:
+        services.payout_invoice_upload(payout=payout, actor=request.user,
+                                       upload=request.FILES["file"])  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Facture déposée : le virement sera préparé par l'équipe.")
+    return redirect("session_detail", pk=session.pk)

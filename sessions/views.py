@@ -279,6 +279,25 @@ def _link_url(session) -> str | None:
     return absolute_url(reverse("client_link", args=[links.make_token(session)]))
 
 
+def _trainer_share(session) -> dict:
+    """The trainer's share: estimated from the price before payment, actual after."""
+    from billing.models import Payout
+    from billing.services import commission_rate_for, trainer_share
+
+    payout = Payout.objects.filter(session=session).first()
+    if payout is not None:
+        return {"payout": payout}
+    organisation = organisation_get_or_none()
+    if organisation is None or session.price_excl_tax is None:
+        return {}
+    from .pricing import session_amounts
+
+    total = session_amounts(session, organisation).total_excl_tax
+    rate = commission_rate_for(session.trainer, organisation)
+    commission, amount = trainer_share(total, rate)
+    return {"estimate": amount, "rate": rate, "total": total}
+
+
 @role_required(Role.TRAINER)
 def session_detail(request, pk):
     session = _trainer_session(request, pk)
@@ -296,6 +315,7 @@ def session_detail(request, pk):
             "total_hours": services.total_hours(session.days.all()),
             "documents": current_documents(session),
             "document_kinds": DocumentKind.choices,
+            "share": _trainer_share(session),
         },
     )
 

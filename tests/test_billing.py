@@ -297,3 +297,85 @@ def test_overdue_invoices_are_reminded_at_seven_and_thirty_days_once(
         f"Rappel : facture {invoice.number} échue depuis 7 jours",
         f"Rappel : facture {invoice.number} échue depuis 30 jours",
     ]
+
+
+def paid_session(trainer, client_user, staff, capture):
+    from ganapati.models import TrainerProfile
+
+    TrainerProfile.objects.update_or_create(
+        user=trainer, defaults={"iban": "FR1420041010050500013M02606", "bic": "PSSTFRPPLYO",
+                                "address": "1 rue", "postal_code": "69001", "city": "Lyon"},
+    )  # fmt: skip
+    session = completed_session(trainer, client_user, subrogation=False)
+    (invoice,) = services.invoices_prepare(session=session, actor=staff)
+    with capture(execute=True):
+        invoice = services.invoice_issue(invoice=invoice, actor=staff)
+        services.payment_record(invoice=invoice, actor=staff, amount=Decimal("2800"),
+                                paid_on=timezone.localdate(), payer="Boulangerie")  # fmt: skip
+    return session
+
+
+def test_the_trainer_is_paid_their_share_by_sepa_once_funds_and_invoice_are_in(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    from billing.models import Payout, PayoutBatch
+    from tests.test_pec import pdf_bytes, upload
+
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    payout = Payout.objects.get(session=session)
+    # 2 800 € collected, 15 % commission.
+    assert (payout.collected, payout.commission, payout.amount) == (
+        Decimal("2800.00"),
+        Decimal("420.00"),
+        Decimal("2380.00"),
+    )
+    login(client, trainer)
+    page = client.get(reverse("session_detail", args=[session.pk])).content.decode()
+    assert "2\u202f380,00 €" in page
+    with pytest.raises(DomainError, match="facture du formateur manquante"):
+        services.payout_batch_create(payout_ids=[payout.pk], actor=staff)
+    client.post(reverse("payout_invoice_upload", args=[session.pk]),
+                {"file": upload(pdf_bytes(), "facture-JM-12.pdf")})  # fmt: skip
+    payout.refresh_from_db()
+    assert payout.trainer_invoice_name == "facture-JM-12.pdf"
+    login(client, staff)
+    client.post("/admin/billing/payout/", {"action": "make_batch", "_selected_action": [payout.pk]})
+    batch = PayoutBatch.objects.get()
+    xml = batch.sepa_file.open("rb").read()
+    assert b"pain.001.001.03" in xml and b"FR1420041010050500013M02606" in xml
+    assert b'<InstdAmt Ccy="EUR">2380.00</InstdAmt>' in xml
+    assert client.get(reverse("sepa_download", args=[batch.pk])).status_code == 200
+    with pytest.raises(DomainError, match="déjà"):
+        services.payout_batch_create(payout_ids=[payout.pk], actor=staff)  # never twice
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/billing/payoutbatch/",
+                    {"action": "mark_sent", "_selected_action": [batch.pk]})  # fmt: skip
+    payout.refresh_from_db()
+    assert payout.status == "paid" and payout.paid_at
+    (sent,) = mail.outbox
+    assert sent.to == [trainer.email] and session.reference in sent.subject
+    login(client, trainer)
+    assert client.get(reverse("sepa_download", args=[batch.pk]), follow=True).status_code == 403
+
+
+def test_no_payout_exists_before_the_session_is_paid(trainer, client_user, organisation):
+    from billing.models import Payout
+
+    session = completed_session(trainer, client_user, subrogation=False)
+    (invoice,) = services.invoices_prepare(session=session, actor=trainer)
+    services.invoice_issue(invoice=invoice, actor=trainer)
+    assert not Payout.objects.exists()
+    with pytest.raises(DomainError, match="au moins un versement"):
+        services.payout_batch_create(payout_ids=[], actor=trainer)
+
+
+def test_a_per_trainer_commission_rate_overrides_the_organisations(trainer, organisation):
+    from ganapati.models import TrainerProfile
+
+    TrainerProfile.objects.create(user=trainer, commission_rate=Decimal("10.00"))
+    trainer.refresh_from_db()
+    assert services.commission_rate_for(trainer, organisation) == Decimal("10.00")
+    assert services.trainer_share(Decimal("1000.05"), Decimal("10.00")) == (
+        Decimal("100.01"), Decimal("900.04"),
+    )  # fmt: skip

@@ -189,6 +189,10 @@ class TrainerProfile(models.Model):
         blank=True,
         help_text="Seulement si vous êtes vous-même déclaré comme organisme de formation.",
     )
+    commission_rate = models.DecimalField(
+        "commission propre (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="Vide : le taux de l'organisme s'applique.",
+    )  # fmt: skip
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
 
     class Meta:
