@@ -13,7 +13,7 @@ from ganapati.errors import DomainError
 from ganapati.fields import FrenchDecimalField
 
 from . import services
-from .models import Invoice, Payment, Payout, PayoutBatch
+from .models import AuditExportJob, Invoice, Payment, Payout, PayoutBatch
 
 
 class PaymentInline(admin.TabularInline):
@@ -226,3 +226,25 @@ class PayoutBatchAdmin(admin.ModelAdmin):
                 messages.error(request, f"{batch} : {exc.message}")
             else:
                 messages.success(request, f"{batch} : {count} formateur(s) prévenu(s).")
+
+
+@admin.register(AuditExportJob)
+class AuditExportJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "requested_by", "status", "progress", "created_at", "download"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in AuditExportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Avancement")
+    def progress(self, obj):
+        return obj.progress
+
+    @admin.display(description="ZIP")
+    def download(self, obj):
+        if obj.status != "done":
+            return "—"
+        return format_html('<a href="{}">Télécharger</a>',
+                           reverse("audit_export_download", args=[obj.pk]))  # fmt: skip

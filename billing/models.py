@@ -191,3 +191,36 @@ class Payout(models.Model):
 
     def __str__(self):
         return f"Versement {self.session.reference} — {self.amount} €"
+
+
+class AuditExportJob(models.Model):
+    """A large audit export, built by a worker; staff follow its progress and download it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Prêt"
+        FAILED = "failed", "Échec"
+
+    requested_by = models.ForeignKey("ganapati.User", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="demandé par")  # fmt: skip
+    session_ids = models.JSONField("sessions", default=list)
+    status = models.CharField("statut", max_length=10, choices=Status.choices,
+                              default=Status.PENDING)  # fmt: skip
+    done = models.PositiveIntegerField("sessions traitées", default=0)
+    file = models.FileField("ZIP", upload_to="exports/", blank=True)
+    error = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "export d'audit"
+        verbose_name_plural = "exports d'audit (ZIP)"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Export d'audit {self.pk} ({len(self.session_ids)} sessions)"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.done}/{len(self.session_ids)}"

@@ -431,3 +431,77 @@ def payout_batch_mark_sent(*, batch: PayoutBatch, actor) -> int:
         log_action(payout.session, "billing.payout_paid", actor=actor, data={"batch": batch.pk})
         emails.payout_paid(payout)
     return len(payouts)
+
+
+# --- Audit exports -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_export_request(*, session_ids: list[int], actor):
+    from .models import AuditExportJob
+    from .tasks import build_audit_export
+
+    if not session_ids:
+        raise DomainError("Sélectionnez au moins une session.")
+    job = AuditExportJob.objects.create(requested_by=actor, session_ids=sorted(session_ids))
+    transaction.on_commit(lambda: build_audit_export.delay(job.pk), robust=True)
+    return job
+
+
+def audit_export_build(*, job_id: int) -> str:
+    """Write the ZIP to storage chunk by chunk, updating the progress, then email the link."""
+    from django.urls import reverse
+
+    from ganapati.services import absolute_url, mail_queue
+    from sessions.models import TrainingSession
+
+    from .exports import AuditExport
+    from .models import AuditExportJob
+
+    with transaction.atomic():
+        job = AuditExportJob.objects.select_for_update().get(pk=job_id)
+        if job.status == AuditExportJob.Status.DONE:
+            return "skipped-done"
+        job.status = AuditExportJob.Status.RUNNING
+        job.done = 0
+        job.save(update_fields=["status", "done"])
+    sessions_qs = (
+        TrainingSession.objects.filter(pk__in=job.session_ids)
+        .select_related("funding_request")
+        .prefetch_related("trainees")
+        .order_by("pk")
+        .iterator(chunk_size=50)
+    )
+    export = AuditExport(sessions_qs)
+    export.on_session_done = lambda count: AuditExportJob.objects.filter(pk=job_id).update(
+        done=count
+    )
+    import tempfile
+
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    try:
+        # A temporary file on disk, then the storage API (local disk or S3 alike).
+        with tempfile.TemporaryFile() as handle:
+            for chunk in export.render():
+                handle.write(chunk)
+            handle.seek(0)
+            name = default_storage.save(f"exports/audit-{job_id}.zip", File(handle))
+    except Exception as exc:
+        AuditExportJob.objects.filter(pk=job_id).update(status="failed", error=str(exc)[:2000])
+        raise
+    with transaction.atomic():
+        job = AuditExportJob.objects.select_for_update().get(pk=job_id)
+        job.file.name = name
+        job.status = AuditExportJob.Status.DONE
+        job.finished_at = timezone.now()
+        job.save()
+        mail_queue(
+            key=f"audit-export:{job.pk}",
+            template="billing_audit_export",
+            to=[job.requested_by.email],
+            context={"job": job, "url": absolute_url(reverse("audit_export_download",
+                                                             args=[job.pk]))},
+        )  # fmt: skip
+    return "done"

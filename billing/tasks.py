@@ -16,3 +16,13 @@ def render_invoice(self, invoice_id: int) -> str:
 @shared_task(name="billing.overdue_reminders")
 def overdue_reminders() -> int:
     return services.invoices_send_overdue_reminders()
+
+
+@shared_task(bind=True, name="billing.build_audit_export", max_retries=2, acks_late=True)
+def build_audit_export(self, job_id: int) -> str:
+    try:
+        return services.audit_export_build(job_id=job_id)
+    except Exception as exc:
+        if self.request.is_eager:
+            return "failed"
+        raise self.retry(exc=exc, countdown=60) from exc

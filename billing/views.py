@@ -64,3 +64,46 @@ def payout_invoice_upload(request, pk):
     else:
         messages.success(request, "Facture déposée : le virement sera préparé par l'équipe.")
     return redirect("session_detail", pk=session.pk)
+
+
+def _zip_response(export, filename: str):
+    from django.http import StreamingHttpResponse
+
+    response = StreamingHttpResponse(export.render(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(Role.CLIENT, Role.TRAINER, Role.STAFF)
+def session_audit_export(request, pk):
+    """Every piece of one session's file, for an OPCO auditor (streamed ZIP)."""
+    from sessions.selectors import session_get_for
+
+    from .exports import AuditExport
+
+    session = session_get_for(user=request.user, pk=pk)
+    return _zip_response(AuditExport([session]), f"audit-{session.reference}.zip")
+
+
+@role_required(Role.CLIENT)
+def reimbursement_pack(request, pk):
+    """Without subrogation: what the company sends its OPCO to be reimbursed, in one click."""
+    from sessions.selectors import session_get_for
+
+    from .exports import ReimbursementPack
+
+    session = session_get_for(user=request.user, pk=pk)
+    if not session.invoices.filter(payer_kind="company", status="paid").exists():
+        raise Http404("Aucune facture payée pour cette session.")
+    return _zip_response(ReimbursementPack([session]), f"remboursement-{session.reference}.zip")
+
+
+@role_required(Role.STAFF)
+def audit_export_download(request, pk):
+    from .models import AuditExportJob
+
+    job = AuditExportJob.objects.filter(pk=pk, status="done").first()
+    if job is None:
+        raise Http404("Export introuvable ou pas encore prêt.")
+    return FileResponse(default_storage.open(job.file.name, "rb"), as_attachment=True,
+                        filename=f"audit-{job.pk}.zip", content_type="application/zip")  # fmt: skip

@@ -102,5 +102,5 @@ class Document(models.Model):
 
     @property
     def filename(self) -> str:
-        who = f"-{self.trainee.last_name}" if self.trainee_id else ""
+        who = f"-{self.trainee.last_name} {self.trainee.first_name}" if self.trainee_id else ""
         return f"{self.get_kind_display()} {self.session.reference}{who} v{self.version}.pdf"

@@ -36,13 +36,28 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
     """Staff see every session; changes go through the trainer's pages and their services."""
 
     list_display = ["reference", "title", "trainer", "company", "status", "first_date", "trainees"]
-    list_filter = ["status", "funding_mode", "funder"]
+    list_filter = ["status", "funding_mode", "funder", "validated_at"]
     search_fields = ["title", "company__legal_name", "company__siret", "trainer__email"]
     list_select_related = ["trainer", "company"]
     date_hierarchy = "created_at"
     inlines = [SessionDayInline, TraineeInline]
     readonly_fields = ["timeline"]
-    actions = ["prepare_invoices"]
+    actions = ["prepare_invoices", "audit_export"]
+
+    @admin.action(description="Export d'audit (ZIP) des sessions sélectionnées")
+    def audit_export(self, request, queryset):
+        from django.contrib import messages
+
+        from billing.services import audit_export_request
+
+        job = audit_export_request(
+            session_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
+        messages.success(
+            request,
+            f"{job} demandé : suivez son avancement dans « Exports d'audit » ; un e-mail vous "
+            "enverra le lien dès qu'il est prêt.",
+        )
 
     @admin.action(description="Préparer les factures des sessions terminées sélectionnées")
     def prepare_invoices(self, request, queryset):

@@ -481,7 +481,9 @@ def client_session_detail(request, pk):
         {"session": session, "next_action": NEXT_ACTION[session.status],
          "total_hours": services.total_hours(session.days.all()),
          "documents": [d for d in current_documents(session) if d.status == "ready"],
-         "invoices": session.invoices.filter(payer_kind="company").exclude(pdf="")},
+         "invoices": session.invoices.filter(payer_kind="company").exclude(pdf=""),
+         "reimbursement": session.funding_mode != "opco_subrogation"
+         and session.invoices.filter(payer_kind="company", status="paid").exists()},
     )  # fmt: skip
 
 

@@ -25,6 +25,9 @@ from .test_documents import pdf_text
 def completed_session(trainer, client_user, *, decision="total", granted="2800", subrogation=True,
                       absent_half_days=0, staff=None):  # fmt: skip
     session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    if not subrogation:
+        session.funding_mode = "opco_direct"
+        session.save()
     sessions.session_validate(session=session, actor=trainer)
     session.refresh_from_db()
     FundingRequest.objects.create(
@@ -306,7 +309,8 @@ def paid_session(trainer, client_user, staff, capture):
         user=trainer, defaults={"iban": "FR1420041010050500013M02606", "bic": "PSSTFRPPLYO",
                                 "address": "1 rue", "postal_code": "69001", "city": "Lyon"},
     )  # fmt: skip
-    session = completed_session(trainer, client_user, subrogation=False)
+    with capture(execute=True):
+        session = completed_session(trainer, client_user, subrogation=False)
     (invoice,) = services.invoices_prepare(session=session, actor=staff)
     with capture(execute=True):
         invoice = services.invoice_issue(invoice=invoice, actor=staff)
@@ -379,3 +383,87 @@ def test_a_per_trainer_commission_rate_overrides_the_organisations(trainer, orga
     assert services.trainer_share(Decimal("1000.05"), Decimal("10.00")) == (
         Decimal("100.01"), Decimal("900.04"),
     )  # fmt: skip
+
+
+def zip_of(response):
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_audit_zip_holds_every_piece_with_a_manifest_of_hashes(
+    client, trainer, client_user, staff, other_trainer, other_client, organisation,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    import csv as csv_module
+    import hashlib
+
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    login(client, trainer)
+    archive = zip_of(client.get(reverse("session_audit_export", args=[session.pk])))
+    names = archive.namelist()
+    ref = session.reference
+    for expected in [f"{ref}/documents/Devis {ref} v1.pdf", f"{ref}/paiements.csv",
+                     "manifest.csv"]:  # fmt: skip
+        assert expected in names, names
+    assert any(n.startswith(f"{ref}/factures/F-") for n in names)
+    assert sum("Certificat de réalisation" in n for n in names) == 2
+    assert all(i.compress_type == 0 for i in archive.infolist())  # stored, not compressed
+    rows = list(
+        csv_module.reader(io.StringIO(archive.read("manifest.csv").decode()), delimiter=";")
+    )
+    assert rows[0][:2] == ["fichier", "sha256"]
+    for path, sha, reference, trainees, size in rows[1:]:
+        content = archive.read(path)
+        assert hashlib.sha256(content).hexdigest() == sha, path
+        assert len(content) == int(size)
+        assert reference == ref and "14" in trainees
+    for user in (other_trainer, other_client):
+        assert (
+            login(client, user).get(reverse("session_audit_export", args=[session.pk])).status_code
+            == 404
+        )
+
+
+def test_the_reimbursement_pack_has_the_paid_invoice_certificates_and_sheets(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    login(client, client_user)
+    page = client.get(reverse("client_session_detail", args=[session.pk])).content.decode()
+    assert "Dossier de remboursement" in page
+    names = zip_of(client.get(reverse("reimbursement_pack", args=[session.pk]))).namelist()
+    assert any("/factures/" in n for n in names)
+    assert any("Certificat de réalisation" in n for n in names)
+    assert any("Feuille d'émargement" in n for n in names)
+    assert not any("Devis" in n or "Convention" in n for n in names)
+
+
+def test_staff_export_many_sessions_through_a_worker_and_get_the_link_by_email(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    from billing.models import AuditExportJob
+
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        other = completed_session(trainer, client_user)
+    login(client, staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/training_sessions/trainingsession/",
+            {"action": "audit_export", "_selected_action": [session.pk, other.pk]},
+        )
+    job = AuditExportJob.objects.get()
+    assert job.status == "done" and job.progress == "2/2"
+    (sent,) = mail.outbox
+    link = reverse("audit_export_download", args=[job.pk])
+    assert link in sent.body
+    response = client.get(link)
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+    assert any(n.startswith(session.reference) for n in names)
+    assert any(n.startswith(other.reference) for n in names)
+    login(client, trainer)
+    assert client.get(link, follow=True).status_code == 403

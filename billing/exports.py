@@ -1,0 +1,158 @@
+"""The OPCO audit export ("contrôle de service fait"): every piece of a session's file, as a
+ZIP streamed member by member (no compression: PDFs are compressed already), with a manifest.
+
+Memory stays flat whatever the number of sessions: files are read from storage in chunks, and
+only the manifest's rows (one line per file) are kept until the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from stream_zip import NO_COMPRESSION_64, stream_zip
+
+CHUNK = 64 * 1024
+
+
+@dataclass
+class Member:
+    path: str
+    storage_name: str | None = None
+    content: bytes | None = None
+    sha256: str = ""
+
+
+def _read_chunks(name: str) -> Iterator[bytes]:
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def _unique(path: str, seen: set[str]) -> str:
+    """Two pieces may share a name (homonymous trainees): the second gets " (2)"."""
+    candidate, n = path, 1
+    while candidate in seen:
+        n += 1
+        stem, dot, ext = path.rpartition(".")
+        candidate = f"{stem} ({n}).{ext}" if dot else f"{path} ({n})"
+    seen.add(candidate)
+    return candidate
+
+
+def _size_crc(member: Member) -> tuple[int, int, str]:
+    if member.content is not None:
+        data = member.content
+        return len(data), zlib.crc32(data), hashlib.sha256(data).hexdigest()
+    size, crc, sha = 0, 0, hashlib.sha256()
+    for chunk in _read_chunks(member.storage_name):
+        size += len(chunk)
+        crc = zlib.crc32(chunk, crc)
+        sha.update(chunk)
+    return size, crc, sha.hexdigest()
+
+
+class AuditExport:
+    identifier = "audit"
+    kinds = None  # every kind of piece
+
+    def __init__(self, sessions: Iterable):
+        self.sessions = sessions
+        self.manifest: list[list[str]] = []
+        self.on_session_done = None  # callback(count) for progress displays
+
+    def members_for(self, session) -> Iterator[Member]:
+        from documents.models import Document
+
+        folder = f"{session.reference}"
+        for doc in Document.objects.filter(session=session, status="ready").select_related(
+            "trainee", "session"
+        ):
+            yield Member(f"{folder}/documents/{doc.filename}", doc.file.name)
+        request = getattr(session, "funding_request", None)
+        if request is not None:
+            for upload in request.uploads.all():
+                yield Member(f"{folder}/pec/{upload.pk}-{upload.original_name}", upload.file.name)
+        for scan in session.attendance_scans.all():
+            yield Member(f"{folder}/emargement-signe/{scan.pk}-{scan.original_name}",
+                         scan.file.name)  # fmt: skip
+        invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
+        for invoice in invoices:
+            yield Member(f"{folder}/factures/{invoice.number}.pdf", invoice.pdf.name)
+        if invoices:
+            yield Member(f"{folder}/paiements.csv", content=self._payments_csv(invoices))
+
+    @staticmethod
+    def _payments_csv(invoices) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["facture", "date", "montant", "payeur", "référence bancaire"])
+        for invoice in invoices:
+            for p in invoice.payments.all():
+                writer.writerow([invoice.number, p.paid_on.isoformat(), str(p.amount), p.payer,
+                                 p.bank_reference])  # fmt: skip
+        return out.getvalue().encode("utf-8")
+
+    def _files(self) -> Iterator[tuple]:
+        from sessions.services import attended_hours
+
+        modified = timezone.localtime().replace(tzinfo=None)
+        seen: set[str] = set()
+        for count, session in enumerate(self.sessions, start=1):
+            trainees = " / ".join(
+                f"{t.first_name} {t.last_name} ({attended_hours(t)} h)"
+                for t in session.trainees.all()
+            )
+            for member in self.members_for(session):
+                member.path = _unique(member.path, seen)
+                size, crc, sha = _size_crc(member)
+                self.manifest.append([member.path, sha, session.reference, trainees, str(size)])
+                chunks = (
+                    iter([member.content])
+                    if member.content is not None
+                    else _read_chunks(member.storage_name)
+                )
+                yield member.path, modified, 0o600, NO_COMPRESSION_64(size, crc), chunks
+            if self.on_session_done:
+                self.on_session_done(count)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
+        writer.writerows(self.manifest)
+        data = out.getvalue().encode("utf-8")
+        yield ("manifest.csv", modified, 0o600, NO_COMPRESSION_64(len(data), zlib.crc32(data)),
+               iter([data]))  # fmt: skip
+
+    def render(self) -> Iterator[bytes]:
+        return stream_zip(self._files())
+
+
+class ReimbursementPack(AuditExport):
+    """What a company paying itself sends its OPCO to be reimbursed: the paid invoice, the
+    certificates of completion, the attendance sheets."""
+
+    identifier = "remboursement"
+
+    def members_for(self, session) -> Iterator[Member]:
+        for member in super().members_for(session):
+            path = member.path
+            if (
+                "/factures/" in path
+                or "/emargement-signe/" in path
+                or any(
+                    word in path for word in ("Certificat de réalisation", "Feuille d'émargement")
+                )
+            ):
+                yield member
+
+
+def export_filename(identifier: str, sessions) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return f"{identifier}-{stamp}.zip"
