@@ -2,7 +2,7 @@
 ZIP streamed member by member (no compression: PDFs are compressed already), with a manifest.
 
 Memory stays flat whatever the number of sessions: files are read from storage in chunks, and
-only the manifest's rows (one line per file) are kept until the end.
+the manifest's rows go to a temporary file until they are streamed last.
 """
 
 from __future__ import annotations
@@ -47,6 +47,24 @@ def _unique(path: str, seen: set[str]) -> str:
     return candidate
 
 
+def _manifest_member(manifest) -> tuple:
+    """The manifest (a temporary file) as a ZIP member: size and CRC first, then its chunks."""
+    manifest.seek(0)
+    size, crc = 0, 0
+    while text := manifest.read(CHUNK):
+        data = text.encode("utf-8")
+        size += len(data)
+        crc = zlib.crc32(data, crc)
+
+    def chunks():
+        manifest.seek(0)
+        while text := manifest.read(CHUNK):
+            yield text.encode("utf-8")
+        manifest.close()
+
+    return NO_COMPRESSION_64(size, crc), chunks()
+
+
 def _size_crc(member: Member) -> tuple[int, int, str]:
     if member.content is not None:
         data = member.content
@@ -65,7 +83,6 @@ class AuditExport:
 
     def __init__(self, sessions: Iterable):
         self.sessions = sessions
-        self.manifest: list[list[str]] = []
         self.on_session_done = None  # callback(count) for progress displays
 
     def members_for(self, session) -> Iterator[Member]:
@@ -101,11 +118,16 @@ class AuditExport:
         return out.getvalue().encode("utf-8")
 
     def _files(self) -> Iterator[tuple]:
+        import tempfile
+
         from sessions.services import attended_hours
 
         modified = timezone.localtime().replace(tzinfo=None)
-        seen: set[str] = set()
+        manifest = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        writer = csv.writer(manifest, delimiter=";")
+        writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
         for count, session in enumerate(self.sessions, start=1):
+            seen: set[str] = set()  # paths are unique across sessions (their folder)
             trainees = " / ".join(
                 f"{t.first_name} {t.last_name} ({attended_hours(t)} h)"
                 for t in session.trainees.all()
@@ -113,7 +135,7 @@ class AuditExport:
             for member in self.members_for(session):
                 member.path = _unique(member.path, seen)
                 size, crc, sha = _size_crc(member)
-                self.manifest.append([member.path, sha, session.reference, trainees, str(size)])
+                writer.writerow([member.path, sha, session.reference, trainees, str(size)])
                 chunks = (
                     iter([member.content])
                     if member.content is not None
@@ -122,13 +144,7 @@ class AuditExport:
                 yield member.path, modified, 0o600, NO_COMPRESSION_64(size, crc), chunks
             if self.on_session_done:
                 self.on_session_done(count)
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
-        writer.writerows(self.manifest)
-        data = out.getvalue().encode("utf-8")
-        yield ("manifest.csv", modified, 0o600, NO_COMPRESSION_64(len(data), zlib.crc32(data)),
-               iter([data]))  # fmt: skip
+        yield "manifest.csv", modified, 0o600, *_manifest_member(manifest)
 
     def render(self) -> Iterator[bytes]:
         return stream_zip(self._files())
