@@ -1,4 +1,6 @@
 import csv
+from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -71,6 +73,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     inlines = [PaymentInline]
     actions = ["issue", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
+    change_list_template = "admin/billing/invoice/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Invoice._meta.fields]
@@ -123,6 +126,8 @@ class InvoiceAdmin(admin.ModelAdmin):
                  name="billing_invoice_payment"),
             path("<int:pk>/avoir/", self.admin_site.admin_view(self.credit_view),
                  name="billing_invoice_credit"),
+            path("releve-bancaire/", self.admin_site.admin_view(bank_import_view),
+                 name="billing_bank_import"),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -248,3 +253,56 @@ class AuditExportJobAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">Télécharger</a>',
                            reverse("audit_export_download", args=[obj.pk]))  # fmt: skip
+
+
+def bank_import_view(request):
+    """Staff upload a bank statement CSV, check each proposed match, then confirm."""
+    import io
+    import json
+
+    if not request.user.has_perm("billing.change_invoice"):
+        raise PermissionDenied
+    context = {**admin.site.each_context(request), "title": "Importer un relevé bancaire"}
+    if request.method == "POST" and "confirm" in request.POST:
+        rows = json.loads(request.POST["rows"])
+        chosen = set(request.POST.getlist("line"))
+        done = 0
+        for row in rows:
+            if str(row["line"]) not in chosen or not row["invoice"]:
+                continue
+            try:
+                services.payment_record(
+                    invoice=Invoice.objects.get(pk=row["invoice"]), actor=request.user,
+                    amount=Decimal(row["amount"]), paid_on=date.fromisoformat(row["date"]),
+                    payer=row["payer"][:200], bank_reference=row["label"][:140],
+                )  # fmt: skip
+                done += 1
+            except DomainError as exc:
+                messages.error(request, f"Ligne {row['line']} : {exc.message}")
+        messages.success(request, f"{done} paiement(s) enregistré(s).")
+        return redirect("admin:billing_invoice_changelist")
+    if request.method == "POST" and request.FILES.get("file"):
+        text = io.TextIOWrapper(request.FILES["file"].file, encoding="utf-8-sig", newline="")
+        try:
+            proposals, errors = services.bank_statement_parse(list(text))
+        except UnicodeDecodeError:
+            messages.error(request, "Le fichier doit être un CSV en UTF-8.")
+            return redirect("admin:billing_bank_import")
+        context.update(
+            proposals=proposals,
+            errors=errors,
+            rows=json.dumps(
+                [
+                    {
+                        "line": p["line"],
+                        "date": p["date"].isoformat(),
+                        "amount": str(p["amount"]),
+                        "label": p["label"],
+                        "payer": p["payer"],
+                        "invoice": p["invoice"].pk if p["invoice"] else None,
+                    }
+                    for p in proposals
+                ]
+            ),  # fmt: skip
+        )
+    return render(request, "admin/billing/bank_import.html", context)

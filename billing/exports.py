@@ -123,7 +123,8 @@ class AuditExport:
         from sessions.services import attended_hours
 
         modified = timezone.localtime().replace(tzinfo=None)
-        manifest = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        # Closed by the last member once streamed (a generator cannot use "with" across yields).
+        manifest = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
         writer = csv.writer(manifest, delimiter=";")
         writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
         for count, session in enumerate(self.sessions, start=1):

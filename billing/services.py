@@ -505,3 +505,52 @@ def audit_export_build(*, job_id: int) -> str:
                                                              args=[job.pk]))},
         )  # fmt: skip
     return "done"
+
+
+# --- Bank statement import -----------------------------------------------------------------------
+
+
+def bank_statement_parse(lines) -> tuple[list[dict], list[str]]:
+    """Read a bank statement CSV (date;montant;libellé[;payeur], ";" or ","), proposing for each
+    credit the issued invoice whose number appears in the label, or else the only open invoice
+    of that exact balance. Returns (proposals, French errors for rows that were skipped)."""
+    import csv
+    import re
+    from datetime import datetime
+
+    proposals, errors = [], []
+    sample = "".join(lines[:5]) if isinstance(lines, list) else ""
+    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    open_invoices = list(
+        Invoice.objects.filter(
+            kind=Invoice.Kind.INVOICE, status=Invoice.Status.ISSUED
+        ).prefetch_related("payments")
+    )
+    by_number = {inv.number: inv for inv in open_invoices}
+    for index, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+        if not row or index == 1 and not re.match(r"\d", row[0].strip()):
+            continue  # empty line or header
+        if len(row) < 3:
+            errors.append(f"Ligne {index} : 3 colonnes attendues (date ; montant ; libellé).")
+            continue
+        raw_date, raw_amount, label = row[0].strip(), row[1].strip(), row[2].strip()
+        payer = row[3].strip() if len(row) > 3 else ""
+        try:
+            day = datetime.strptime(raw_date, "%d/%m/%Y" if "/" in raw_date else "%Y-%m-%d").date()
+        except ValueError:
+            errors.append(f"Ligne {index} : date illisible « {raw_date} ».")
+            continue
+        try:
+            amount = Decimal(raw_amount.replace("\u00a0", "").replace(" ", "").replace(",", "."))
+        except ArithmeticError:
+            errors.append(f"Ligne {index} : montant illisible « {raw_amount} ».")
+            continue
+        if amount <= 0:
+            continue  # a debit: not a payment received
+        match = next((inv for num, inv in by_number.items() if num in label.upper()), None)
+        if match is None:
+            same = [inv for inv in open_invoices if inv.balance == amount]
+            match = same[0] if len(same) == 1 else None
+        proposals.append({"line": index, "date": day, "amount": amount, "label": label,
+                          "payer": payer or label[:200], "invoice": match})  # fmt: skip
+    return proposals, errors

@@ -467,3 +467,47 @@ def test_staff_export_many_sessions_through_a_worker_and_get_the_link_by_email(
     assert any(n.startswith(other.reference) for n in names)
     login(client, trainer)
     assert client.get(link, follow=True).status_code == 403
+
+
+def test_a_bank_statement_is_matched_to_invoices_and_confirmed_row_by_row(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from billing.models import Payment
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session = completed_session(trainer, client_user, decision="partial", granted="2000")
+    funder_inv, company_inv = services.invoices_prepare(session=session, actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        funder_inv = services.invoice_issue(invoice=funder_inv, actor=staff)
+        company_inv = services.invoice_issue(invoice=company_inv, actor=staff)
+    statement = (
+        "date;montant;libellé;payeur\n"
+        f"02/12/2026;2 000,00;VIR OPCO EP REF {funder_inv.number};OPCO EP\n"
+        "03/12/2026;800,00;VIREMENT BOULANGERIE DUPONT;Boulangerie\n"
+        "04/12/2026;-50,00;FRAIS BANCAIRES\n"
+        "pas une date;10;X\n"
+        "05/12/2026;abc;Y\n"
+    )
+    login(client, staff)
+    page = client.post(
+        reverse("admin:billing_bank_import"),
+        {"file": SimpleUploadedFile("releve.csv", statement.encode(), "text/csv")},
+    ).content.decode()
+    assert funder_inv.number in page and company_inv.number in page
+    assert "Ligne 5 : date illisible" in page and "Ligne 6 : montant illisible" in page
+    import html
+    import re
+
+    rows = html.unescape(re.search(r'name="rows" value="([^"]+)"', page).group(1))
+    # Only the OPCO's line is confirmed: the other stays for a manual check.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:billing_bank_import"),
+                    {"confirm": "1", "rows": rows, "line": ["2"]})  # fmt: skip
+    funder_inv.refresh_from_db()
+    company_inv.refresh_from_db()
+    assert funder_inv.status == "paid" and company_inv.status == "issued"
+    assert Payment.objects.get().bank_reference.endswith(funder_inv.number)
+    login(client, trainer)
+    assert client.get(reverse("admin:billing_bank_import"), follow=True).status_code == 403
