@@ -103,6 +103,7 @@ def make_demo_sessions(*, trainer, client):
                 actor=trainer,
                 results={t.pk: (True, "Objectifs atteints.") for t in session.trainees.all()},
             )
+            _invoice_and_pay(session)
         elif state == "cancelled":
             services.session_cancel(
                 session=session, actor=trainer, reason="Report demandé par l'entreprise."
@@ -139,3 +140,17 @@ def _demo_pdf():
     out = io.BytesIO()
     writer.write(out)
     return SimpleUploadedFile("accord-prise-en-charge.pdf", out.getvalue(), "application/pdf")
+
+
+def _invoice_and_pay(session):
+    """The OPCO's invoice issued (Factur-X) and paid: the trainer's payout is ready."""
+    from django.contrib.auth import get_user_model
+
+    from billing.services import invoice_issue, invoices_prepare, payment_record
+
+    staff = get_user_model().objects.filter(role="staff").first()
+    for invoice in invoices_prepare(session=session, actor=staff):
+        invoice = invoice_issue(invoice=invoice, actor=staff)
+        payment_record(invoice=invoice, actor=staff, amount=invoice.total_incl_tax,
+                       paid_on=invoice.issue_date, payer=invoice.buyer_name,
+                       bank_reference=f"VIR {invoice.number}")  # fmt: skip

@@ -288,3 +288,69 @@ def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
     certificate = Document.objects.get(session=session, kind="certificat", trainee=first)
     with certificate.file.open("rb") as handle:
         assert "10 h 30" in pdf_text(handle.read())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_invoice_paid_in_the_admin_trainer_paid_by_sepa_and_audit_zip_downloaded(
+    browser, live_server, trainer, client_user, staff, password, organisation, funders,
+    mailoutbox, tmp_path,
+):  # fmt: skip
+    import csv
+    import io
+    import zipfile
+
+    from billing.models import Invoice, PayoutBatch
+    from billing.services import invoice_issue, invoices_prepare
+    from ganapati.models import TrainerProfile
+
+    from .test_billing import completed_session
+    from .test_pec import pdf_bytes
+
+    TrainerProfile.objects.create(user=trainer, iban="FR1420041010050500013M02606",
+                                  bic="PSSTFRPPLYO")  # fmt: skip
+    session = completed_session(trainer, client_user, decision="total", granted="2800")
+    (invoice,) = invoices_prepare(session=session, actor=staff)
+    invoice = invoice_issue(invoice=invoice, actor=staff)
+
+    admin = browser.new_context(locale="fr-FR").new_page()
+    log_in(admin, live_server, staff.email, password)
+    admin.goto(f"{live_server.url}/admin/billing/invoice/{invoice.pk}/change/")
+    admin.get_by_role("link", name="Enregistrer un paiement").click()
+    admin.wait_for_load_state()
+    admin.fill("[name=amount]", "2 800,00")
+    admin.fill("[name=paid_on]", "2026-12-15")
+    admin.fill("[name=payer]", "OPCO EP")
+    admin.fill("[name=bank_reference]", f"VIR {invoice.number}")
+    admin.get_by_role("button", name="Enregistrer").click()
+    admin.wait_for_load_state()
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+    assert any(m.to == [trainer.email] and "paiement reçu" in m.subject for m in mailoutbox)
+
+    page = browser.new_context(locale="fr-FR").new_page()
+    log_in(page, live_server, trainer.email, password)
+    page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/")
+    assert "2\u202f380,00 €" in page.content()
+    page.set_input_files("#id_payout_file", files=[{"name": "facture.pdf",
+                         "mimeType": "application/pdf", "buffer": pdf_bytes()}])  # fmt: skip
+    page.get_by_role("button", name="Déposer ma facture").click()
+    page.wait_for_load_state()
+    assert "Facture déposée" in page.content()
+
+    admin.goto(f"{live_server.url}/admin/billing/payout/")
+    admin.locator("input[name=_selected_action]").first.check()
+    admin.select_option("select[name=action]", "make_batch")
+    admin.get_by_role("button", name="Envoyer").click()
+    admin.wait_for_load_state()
+    batch = PayoutBatch.objects.get()
+    assert b"2380.00" in batch.sepa_file.open("rb").read()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Dossier complet pour un contrôle (ZIP)").click()
+    path = tmp_path / "audit.zip"
+    download_info.value.save_as(path)
+    archive = zipfile.ZipFile(path)
+    manifest = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode()), delimiter=";"))
+    files = {row[0] for row in manifest[1:]}
+    assert f"{session.reference}/factures/{invoice.number}.pdf" in files
+    assert any("Certificat de réalisation" in f for f in files)
