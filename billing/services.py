@@ -339,13 +339,19 @@ def payout_prepare(*, session) -> Payout:
 
 
 @transaction.atomic
-def payout_invoice_upload(*, payout: Payout, actor, upload) -> Payout:
-    """The trainer's own invoice to the organisation (they work as a subcontractor)."""
+def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal) -> Payout:
+    """The trainer's own invoice to the organisation (they work as a subcontractor); the
+    amount it states must equal the payout."""
     from ganapati.uploads import check_pdf
 
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
     if payout.trainer_id != actor.pk:
         raise DomainError("Ce versement n'est pas le vôtre.")
+    if amount != payout.amount:
+        raise DomainError(
+            f"Le montant de votre facture ({amount} €) doit être égal à votre part "
+            f"({payout.amount} €) : corrigez votre facture."
+        )
     if payout.status != Payout.Status.READY:
         raise DomainError("Ce versement est déjà en cours : la facture ne peut plus changer.")
     checked = check_pdf(upload, folder="factures-formateurs")

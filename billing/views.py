@@ -56,9 +56,17 @@ def payout_invoice_upload(request, pk):
     if request.method != "POST" or payout is None or "file" not in request.FILES:
         messages.error(request, "Choisissez le PDF de votre facture.")
         return redirect("session_detail", pk=session.pk)
+    from decimal import Decimal, InvalidOperation
+
+    raw = request.POST.get("amount", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    try:
+        amount = Decimal(raw.replace("€", ""))
+    except InvalidOperation:
+        messages.error(request, "Indiquez le montant total de votre facture (ex. 2 380,00).")
+        return redirect("session_detail", pk=session.pk)
     try:
         services.payout_invoice_upload(payout=payout, actor=request.user,
-                                       upload=request.FILES["file"])  # fmt: skip
+                                       upload=request.FILES["file"], amount=amount)  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

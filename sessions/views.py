@@ -44,7 +44,8 @@ def trainer_home(request):
         status = None
     query = request.GET.get("q", "").strip()
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
-    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(sessions.select_related("payout"), PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_shares(page.object_list, request.user)
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     return render(
         request,
@@ -277,6 +278,29 @@ def _link_url(session) -> str | None:
     if not session.link_version or session.link_revoked:
         return None
     return absolute_url(reverse("client_link", args=[links.make_token(session)]))
+
+
+def _attach_shares(sessions, trainer) -> None:
+    """Each listed session's share for the trainer: paid out, or estimated from the price."""
+    from decimal import Decimal
+
+    from billing.models import Payout
+    from billing.services import commission_rate_for, trainer_share
+
+    organisation = organisation_get_or_none()
+    rate = commission_rate_for(trainer, organisation) if organisation else None
+    for session in sessions:
+        try:
+            session.share = session.payout.amount
+            session.share_is_final = True
+            continue
+        except Payout.DoesNotExist:
+            session.share_is_final = False
+        if rate is None or session.price_excl_tax is None:
+            session.share = None
+            continue
+        units = 1 if session.price_basis == "per_session" else session.trainee_count
+        session.share = trainer_share(Decimal(session.price_excl_tax) * units, rate)[1]
 
 
 def _trainer_share(session) -> dict:

@@ -338,8 +338,11 @@ def test_the_trainer_is_paid_their_share_by_sepa_once_funds_and_invoice_are_in(
     assert "2\u202f380,00 €" in page
     with pytest.raises(DomainError, match="facture du formateur manquante"):
         services.payout_batch_create(payout_ids=[payout.pk], actor=staff)
-    client.post(reverse("payout_invoice_upload", args=[session.pk]),
-                {"file": upload(pdf_bytes(), "facture-JM-12.pdf")})  # fmt: skip
+    url = reverse("payout_invoice_upload", args=[session.pk])
+    wrong = {"file": upload(pdf_bytes(), "f.pdf"), "amount": "2 800"}
+    page = client.post(url, wrong, follow=True)
+    assert "doit être égal à votre part" in page.content.decode()
+    client.post(url, {"file": upload(pdf_bytes(), "facture-JM-12.pdf"), "amount": "2 380,00"})
     payout.refresh_from_db()
     assert payout.trainer_invoice_name == "facture-JM-12.pdf"
     login(client, staff)
@@ -511,3 +514,14 @@ def test_a_bank_statement_is_matched_to_invoices_and_confirmed_row_by_row(
     assert Payment.objects.get().bank_reference.endswith(funder_inv.number)
     login(client, trainer)
     assert client.get(reverse("admin:billing_bank_import"), follow=True).status_code == 403
+
+
+def test_the_dashboard_shows_the_trainers_share_before_and_after_payment(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    estimate = attach_client(TrainingSessionFactory(trainer=trainer, title="Estimée"), client_user)
+    paid = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    page = login(client, trainer).get(reverse("trainer_home")).content.decode()
+    assert page.count("2\u202f380,00 € (estimation)") == 1  # the unpaid one
+    assert page.count("Votre part") == 2
+    assert estimate.title in page and paid.title in page
