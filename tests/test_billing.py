@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from billing import services
