@@ -335,6 +335,9 @@ def payout_prepare(*, session) -> Payout:
         commission=commission, amount=amount,
     )  # fmt: skip
     log_action(session, "billing.payout_ready", actor=None, data={"amount": str(amount)})
+    profile = getattr(session.trainer, "trainer_profile", None)
+    if profile is not None and profile.self_billing_accepted_at:
+        payout = payout_self_bill(payout=payout)
     return payout
 
 
@@ -560,3 +563,55 @@ def bank_statement_parse(lines) -> tuple[list[dict], list[str]]:
         proposals.append({"line": index, "date": day, "amount": amount, "label": label,
                           "payer": payer or label[:200], "invoice": match})  # fmt: skip
     return proposals, errors
+
+
+@transaction.atomic
+def trainer_self_billing_accept(*, trainer, accept: bool) -> None:
+    """The trainer gives (or withdraws) the self-billing mandate, once, in their profile."""
+    from ganapati.models import TrainerProfile
+
+    profile, _ = TrainerProfile.objects.select_for_update().get_or_create(user=trainer)
+    profile.self_billing_accepted_at = timezone.now() if accept else None
+    profile.save(update_fields=["self_billing_accepted_at"])
+    log_action(profile, "trainer.self_billing_" + ("accepted" if accept else "withdrawn"),
+               actor=trainer)  # fmt: skip
+
+
+def payout_self_bill(*, payout: Payout) -> Payout:
+    """Under the mandate, the platform draws up the trainer's invoice (series "AF"), for the
+    payout's exact amount."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from documents.pdf import html_to_pdf, render_html
+    from ganapati import legal
+
+    with transaction.atomic():
+        payout = (
+            Payout.objects.select_for_update()
+            .select_related("session", "trainer__trainer_profile")
+            .get(pk=payout.pk)
+        )
+        profile = getattr(payout.trainer, "trainer_profile", None)
+        if payout.trainer_invoice or profile is None or not profile.self_billing_accepted_at:
+            return payout
+        today = timezone.localdate()
+        series = f"AF-{today.year}"
+        number = f"{series}-{_next_number(series):06d}"
+        organisation = organisation_get()
+        seller = profile.trade_name or payout.trainer.get_full_name()
+        html = render_html("billing/self_invoice.html", {
+            "payout": payout, "profile": profile, "organisation": organisation,
+            "number": number, "issue_date": today, "seller": seller,
+            "mention": legal.SELF_BILLING_MENTION.format(buyer=organisation.legal_name,
+                                                         seller=seller),
+            "vat_mention": legal.VAT_FRANCHISE_MENTION,
+        })  # fmt: skip
+        data = html_to_pdf(html)
+        payout.trainer_invoice.save(f"{number}.pdf", ContentFile(data), save=False)
+        payout.trainer_invoice_name = f"{number}.pdf (autofacturation)"
+        payout.save(update_fields=["trainer_invoice", "trainer_invoice_name"])
+        log_action(payout.session, "billing.self_billed", actor=None,
+                   data={"number": number, "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+    return payout

@@ -72,3 +72,15 @@ ATTENDANCE_NOTE = (
     "Chaque stagiaire signe pour chaque demi-journée ; le formateur atteste l'exactitude de la "
     "feuille. Les horaires sont ceux de la convention."
 )
+
+# CGI art. 289 I-2: an invoice drawn up by the buyer in the supplier's name (self-billing),
+# under a prior mandate; art. 293 B: VAT franchise of small businesses.
+SELF_BILLING_MENTION = (
+    "Autofacturation : facture établie par {buyer} au nom et pour le compte de {seller}."
+)
+VAT_FRANCHISE_MENTION = "TVA non applicable, article 293 B du CGI."
+SELF_BILLING_MANDATE = (
+    "J'accepte que l'organisme établisse en mon nom et pour mon compte les factures de mes "
+    "prestations (mandat d'autofacturation, article 289 I-2 du CGI). Je peux contester une "
+    "facture dans les 30 jours et révoquer ce mandat à tout moment."
+)

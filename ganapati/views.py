@@ -49,11 +49,26 @@ def trainer_profile(request):
         else:
             messages.success(request, "Votre profil a été enregistré.")
             return redirect("trainer_profile")
+    from . import legal
+
     return render(
         request,
         "ganapati/trainer_profile.html",
-        {"identity_form": identity_form, "profile_form": profile_form},
-    )
+        {"identity_form": identity_form, "profile_form": profile_form,
+         "self_billing_text": legal.SELF_BILLING_MANDATE,
+         "self_billing_accepted_at": profile.self_billing_accepted_at},
+    )  # fmt: skip
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["POST"])
+def trainer_self_billing(request):
+    from billing.services import trainer_self_billing_accept
+
+    accept = request.POST.get("accept") == "1"
+    trainer_self_billing_accept(trainer=request.user, accept=accept)
+    messages.success(request, "Mandat d'autofacturation " + ("accepté." if accept else "révoqué."))
+    return redirect("trainer_profile")
 
 
 class LoginView(auth_views.LoginView):

@@ -526,3 +526,22 @@ def test_the_dashboard_shows_the_trainers_share_before_and_after_payment(
     assert page.count("2\u202f380,00 € (estimation)") == 1  # the unpaid one
     assert page.count("Votre part") == 2
     assert estimate.title in page and escape(paid.title) in page
+
+
+def test_under_the_self_billing_mandate_the_platform_draws_up_the_trainers_invoice(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    from billing.models import Payout
+
+    login(client, trainer)
+    page = client.get(reverse("trainer_profile")).content.decode()
+    assert "Mandat d'autofacturation" in page
+    client.post(reverse("trainer_self_billing"), {"accept": "1"})
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    payout = Payout.objects.get(session=session)
+    assert payout.trainer_invoice_name.startswith(f"AF-{timezone.localdate().year}-000001")
+    text = pdf_text(payout.trainer_invoice.open("rb").read()).replace("\u202f", " ")
+    assert "2 380,00 €" in text and "Autofacturation" in text and "293 B" in text
+    # Ready for the SEPA batch without any upload.
+    batch = services.payout_batch_create(payout_ids=[payout.pk], actor=staff)
+    assert batch.total == Decimal("2380.00")

@@ -189,6 +189,11 @@ class TrainerProfile(models.Model):
         blank=True,
         help_text="Seulement si vous êtes vous-même déclaré comme organisme de formation.",
     )
+    self_billing_accepted_at = models.DateTimeField(
+        "mandat d'autofacturation accepté le", null=True, blank=True,
+        help_text="L'organisme établit alors la facture du formateur en son nom et pour son "
+        "compte.",
+    )  # fmt: skip
     commission_rate = models.DecimalField(
         "commission propre (%)", max_digits=5, decimal_places=2, null=True, blank=True,
         help_text="Vide : le taux de l'organisme s'applique.",
