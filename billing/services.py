@@ -588,8 +588,9 @@ def payout_self_bill(*, payout: Payout) -> Payout:
     from ganapati import legal
 
     with transaction.atomic():
+        # of=("self",): PostgreSQL cannot lock the nullable side of an outer join (the profile).
         payout = (
-            Payout.objects.select_for_update()
+            Payout.objects.select_for_update(of=("self",))
             .select_related("session", "trainer__trainer_profile")
             .get(pk=payout.pk)
         )
