@@ -83,9 +83,15 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
         rate, vat = _vat(amount, organisation)
         if payer_kind == Invoice.PayerKind.FUNDER:
             funder = request.funder
-            buyer = {"buyer_name": funder.name, "buyer_address": funder.website or "—",
+            buyer = {"buyer_name": funder.name, "buyer_siret": funder.siret,
+                     "buyer_address": funder.billing_address or "adresse à compléter",
                      "buyer_email": funder.contact_email, "funder": funder,
                      "funder_file_number": request.file_number}  # fmt: skip
+            if not funder.billing_address:
+                raise DomainError(
+                    f"L'adresse de facturation de {funder.name} manque : complétez-la dans "
+                    "« Financeurs » avant de préparer la facture."
+                )
             what = "prise en charge"
         else:
             buyer = {"buyer_name": company.legal_name, "buyer_siret": company.siret,

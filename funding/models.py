@@ -13,6 +13,9 @@ class Funder(models.Model):
     name = models.CharField("nom", max_length=120)
     kind = models.CharField("type", max_length=10, choices=Kind.choices)
     sector = models.TextField("secteurs couverts", blank=True)
+    # Invoicing details (invoices under subrogation are addressed to the funder).
+    billing_address = models.CharField("adresse de facturation", max_length=300, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
     website = models.URLField("site web", blank=True)
     contact_email = models.EmailField("e-mail de contact", blank=True)
     contact_phone = models.CharField("téléphone", max_length=30, blank=True)

@@ -119,6 +119,10 @@ def _fund(session, *, client):
     from .pricing import session_amounts
 
     staff = get_user_model().objects.filter(role="staff").first()
+    funder = session.funder
+    if not funder.billing_address:
+        funder.billing_address = "Service facturation (adresse de démonstration), 75001 Paris"
+        funder.save(update_fields=["billing_address"])
     total = session_amounts(session, None).total_excl_tax
     request = funding_request_upload(
         session=session, actor=client, upload=_demo_pdf(),

@@ -26,6 +26,9 @@ from .test_documents import pdf_text
 def completed_session(trainer, client_user, *, decision="total", granted="2800", subrogation=True,
                       absent_half_days=0, staff=None):  # fmt: skip
     session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    session.funder.billing_address = "Service facturation, 1 rue de l'OPCO, 75001 Paris"
+    session.funder.siret = "73282932000074"
+    session.funder.save()
     if not subrogation:
         session.funding_mode = "opco_direct"
         session.save()
@@ -545,3 +548,14 @@ def test_under_the_self_billing_mandate_the_platform_draws_up_the_trainers_invoi
     # Ready for the SEPA batch without any upload.
     batch = services.payout_batch_create(payout_ids=[payout.pk], actor=staff)
     assert batch.total == Decimal("2380.00")
+
+
+def test_a_funder_without_billing_address_is_asked_for_before_invoicing(
+    trainer, client_user, organisation
+):
+    session = completed_session(trainer, client_user)
+    session.funder.billing_address = ""
+    session.funder.save()
+    with pytest.raises(DomainError, match="adresse de facturation"):
+        services.invoices_prepare(session=session, actor=trainer)
+    assert not Invoice.objects.exists()

@@ -309,22 +309,26 @@ def test_invoice_paid_in_the_admin_trainer_paid_by_sepa_and_audit_zip_downloaded
 
     TrainerProfile.objects.create(user=trainer, iban="FR1420041010050500013M02606",
                                   bic="PSSTFRPPLYO")  # fmt: skip
-    session = completed_session(trainer, client_user, decision="total", granted="2800")
-    (invoice,) = invoices_prepare(session=session, actor=staff)
-    invoice = invoice_issue(invoice=invoice, actor=staff)
+    # A partial PEC: the OPCO's share and the company's remainder.
+    session = completed_session(trainer, client_user, decision="partial", granted="2000")
+    invoices = [invoice_issue(invoice=i, actor=staff)
+                for i in invoices_prepare(session=session, actor=staff)]  # fmt: skip
+    assert [i.total_incl_tax for i in invoices] == [2000, 800]
+    invoice = invoices[0]
 
     admin = browser.new_context(locale="fr-FR").new_page()
     log_in(admin, live_server, staff.email, password)
-    admin.goto(f"{live_server.url}/admin/billing/invoice/{invoice.pk}/change/")
-    admin.get_by_role("link", name="Enregistrer un paiement").click()
-    admin.wait_for_load_state()
-    admin.fill("[name=amount]", "2 800,00")
-    admin.fill("[name=paid_on]", "2026-12-15")
-    admin.fill("[name=payer]", "OPCO EP")
-    admin.fill("[name=bank_reference]", f"VIR {invoice.number}")
-    admin.get_by_role("button", name="Enregistrer").click()
-    admin.wait_for_load_state()
-    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+    for inv in invoices:
+        admin.goto(f"{live_server.url}/admin/billing/invoice/{inv.pk}/change/")
+        admin.get_by_role("link", name="Enregistrer un paiement").click()
+        admin.wait_for_load_state()
+        admin.fill("[name=amount]", str(inv.total_incl_tax).replace(".", ","))
+        admin.fill("[name=paid_on]", "2026-12-15")
+        admin.fill("[name=payer]", inv.buyer_name)
+        admin.fill("[name=bank_reference]", f"VIR {inv.number}")
+        admin.get_by_role("button", name="Enregistrer").click()
+        admin.wait_for_load_state()
+        assert Invoice.objects.get(pk=inv.pk).status == "paid"
     assert any(m.to == [trainer.email] and "paiement reçu" in m.subject for m in mailoutbox)
 
     page = browser.new_context(locale="fr-FR").new_page()
