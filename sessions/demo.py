@@ -119,10 +119,6 @@ def _fund(session, *, client):
     from .pricing import session_amounts
 
     staff = get_user_model().objects.filter(role="staff").first()
-    funder = session.funder
-    if not funder.billing_address:
-        funder.billing_address = "Service facturation (adresse de démonstration), 75001 Paris"
-        funder.save(update_fields=["billing_address"])
     total = session_amounts(session, None).total_excl_tax
     request = funding_request_upload(
         session=session, actor=client, upload=_demo_pdf(),
@@ -152,7 +148,13 @@ def _invoice_and_pay(session):
 
     from billing.services import invoice_issue, invoices_prepare, payment_record
 
+    from .models import TrainingSession
+
     staff = get_user_model().objects.filter(role="staff").first()
+    funder = TrainingSession.objects.select_related("funder").get(pk=session.pk).funder
+    if not funder.billing_address:
+        funder.billing_address = "Service facturation (adresse de démonstration), 75001 Paris"
+        funder.save(update_fields=["billing_address"])
     for invoice in invoices_prepare(session=session, actor=staff):
         invoice = invoice_issue(invoice=invoice, actor=staff)
         payment_record(invoice=invoice, actor=staff, amount=invoice.total_incl_tax,
