@@ -24,7 +24,7 @@ from .forms import (
     trainee_formset,
 )
 from .models import SessionDay, TrainingSession
-from .states import NEXT_ACTION
+from .states import NEXT_ACTION, TRANSITIONS
 
 PAGE_SIZE = 20
 HALF_LABELS = {"am": "matin", "pm": "après-midi"}
@@ -340,6 +340,7 @@ def session_detail(request, pk):
             "documents": current_documents(session),
             "document_kinds": DocumentKind.choices,
             "share": _trainer_share(session),
+            "cancellable": [s for s, targets in TRANSITIONS.items() if "cancelled" in targets],
         },
     )
 

@@ -292,6 +292,9 @@ def test_attendance_and_completion_give_certificates_with_the_attended_hours(
         client.post(reverse("session_complete", args=[validated.pk]), data)
     validated.refresh_from_db()
     assert validated.status == "completed"
+    page = client.get(reverse("session_detail", args=[validated.pk])).content.decode()
+    assert "session terminée" in page and "feu vert : financement accordé" in page
+    assert "Annuler la session" not in page  # a completed session cannot be cancelled
     from .test_documents import pdf_text
 
     certificate = Document.objects.get(session=validated, kind="certificat", trainee=absent)
