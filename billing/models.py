@@ -170,6 +170,8 @@ class Payout(models.Model):
     trainer_invoice = models.FileField("facture du formateur", upload_to="factures-formateurs/%Y/",
                                        blank=True)  # fmt: skip
     trainer_invoice_name = models.CharField("nom du fichier", max_length=200, blank=True)
+    # Under the self-billing mandate: the number is given in the transaction, the PDF after.
+    self_invoice_number = models.CharField("n° d'autofacture", max_length=20, blank=True)
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="payouts", verbose_name="lot")  # fmt: skip
     created_at = models.DateTimeField("créé le", auto_now_add=True)

@@ -341,9 +341,7 @@ def payout_prepare(*, session) -> Payout:
         commission=commission, amount=amount,
     )  # fmt: skip
     log_action(session, "billing.payout_ready", actor=None, data={"amount": str(amount)})
-    profile = getattr(session.trainer, "trainer_profile", None)
-    if profile is not None and profile.self_billing_accepted_at:
-        payout = payout_self_bill(payout=payout)
+    payout_self_bill_number(payout=payout)
     return payout
 
 
@@ -583,9 +581,24 @@ def trainer_self_billing_accept(*, trainer, accept: bool) -> None:
                actor=trainer)  # fmt: skip
 
 
-def payout_self_bill(*, payout: Payout) -> Payout:
-    """Under the mandate, the platform draws up the trainer's invoice (series "AF"), for the
-    payout's exact amount."""
+def payout_self_bill_number(*, payout: Payout) -> None:
+    """Under the mandate, the trainer's invoice gets its number (series "AF") in the payout's
+    transaction; the PDF is rendered after commit (never while holding the locks)."""
+    profile = getattr(payout.trainer, "trainer_profile", None)
+    if payout.trainer_invoice or payout.self_invoice_number or profile is None:
+        return
+    if not profile.self_billing_accepted_at:
+        return
+    series = f"AF-{timezone.localdate().year}"
+    payout.self_invoice_number = f"{series}-{_next_number(series):06d}"
+    payout.save(update_fields=["self_invoice_number"])
+    from .tasks import render_self_invoice
+
+    transaction.on_commit(lambda: render_self_invoice.delay(payout.pk), robust=True)
+
+
+def payout_self_bill_render(*, payout_id: int) -> str:
+    """The self-billed invoice's PDF, for the payout's exact amount (idempotent)."""
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -593,32 +606,27 @@ def payout_self_bill(*, payout: Payout) -> Payout:
     from documents.pdf import html_to_pdf, render_html
     from ganapati import legal
 
+    payout = Payout.objects.select_related("session", "trainer__trainer_profile").get(pk=payout_id)
+    if payout.trainer_invoice or not payout.self_invoice_number:
+        return "skipped"
+    profile = payout.trainer.trainer_profile
+    organisation = organisation_get()
+    seller = profile.trade_name or payout.trainer.get_full_name()
+    html = render_html("billing/self_invoice.html", {
+        "payout": payout, "profile": profile, "organisation": organisation,
+        "number": payout.self_invoice_number, "issue_date": timezone.localdate(),
+        "seller": seller, "vat_mention": legal.VAT_FRANCHISE_MENTION,
+        "mention": legal.SELF_BILLING_MENTION.format(buyer=organisation.legal_name, seller=seller),
+    })  # fmt: skip
+    data = html_to_pdf(html)
     with transaction.atomic():
-        # of=("self",): PostgreSQL cannot lock the nullable side of an outer join (the profile).
-        payout = (
-            Payout.objects.select_for_update(of=("self",))
-            .select_related("session", "trainer__trainer_profile")
-            .get(pk=payout.pk)
-        )
-        profile = getattr(payout.trainer, "trainer_profile", None)
-        if payout.trainer_invoice or profile is None or not profile.self_billing_accepted_at:
-            return payout
-        today = timezone.localdate()
-        series = f"AF-{today.year}"
-        number = f"{series}-{_next_number(series):06d}"
-        organisation = organisation_get()
-        seller = profile.trade_name or payout.trainer.get_full_name()
-        html = render_html("billing/self_invoice.html", {
-            "payout": payout, "profile": profile, "organisation": organisation,
-            "number": number, "issue_date": today, "seller": seller,
-            "mention": legal.SELF_BILLING_MENTION.format(buyer=organisation.legal_name,
-                                                         seller=seller),
-            "vat_mention": legal.VAT_FRANCHISE_MENTION,
-        })  # fmt: skip
-        data = html_to_pdf(html)
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.trainer_invoice:
+            return "skipped"
+        number = payout.self_invoice_number
         payout.trainer_invoice.save(f"{number}.pdf", ContentFile(data), save=False)
         payout.trainer_invoice_name = f"{number}.pdf (autofacturation)"
         payout.save(update_fields=["trainer_invoice", "trainer_invoice_name"])
         log_action(payout.session, "billing.self_billed", actor=None,
                    data={"number": number, "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
-    return payout
+    return "rendered"

@@ -26,3 +26,13 @@ def build_audit_export(self, job_id: int) -> str:
         if self.request.is_eager:
             return "failed"
         raise self.retry(exc=exc, countdown=60) from exc
+
+
+@shared_task(bind=True, name="billing.render_self_invoice", max_retries=5, acks_late=True)
+def render_self_invoice(self, payout_id: int) -> str:
+    try:
+        return services.payout_self_bill_render(payout_id=payout_id)
+    except Exception as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
