@@ -3,6 +3,7 @@
 ACTIONS: dict[str, str] = {
     "user.invited": "invitation envoyée",
     "user.password_reset_requested": "nouveau mot de passe demandé",
+    "user.password_reset_throttled": "demande de mot de passe ignorée (trop de demandes)",
     "user.password_changed": "mot de passe modifié",
     "trainer_profile.updated": "profil modifié",
     "organisation.updated": "identité de l'organisme modifiée",

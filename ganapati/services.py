@@ -289,9 +289,22 @@ def user_invite(*, user: User, actor: User | None) -> OutgoingEmail:
     return email
 
 
+RESET_EMAILS_PER_HOUR = 3
+
+
 @transaction.atomic
-def user_password_reset_request(*, user: User) -> OutgoingEmail:
+def user_password_reset_request(*, user: User) -> OutgoingEmail | None:
+    """At most a few reset emails an hour per account: the form cannot be used to flood an
+    inbox (the page says the same thing either way, so nothing leaks)."""
     from . import emails
+
+    recent = OutgoingEmail.objects.filter(
+        key__startswith=f"password-reset:{user.pk}:",
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+    if recent >= RESET_EMAILS_PER_HOUR:
+        log_action(user, "user.password_reset_throttled", actor=None)
+        return None
 
     email = emails.password_reset(user, url=password_set_url(user), key_suffix=uuid.uuid4().hex)
     log_action(user, "user.password_reset_requested", actor=None)

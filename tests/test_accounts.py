@@ -250,3 +250,13 @@ def test_trainer_profile_refuses_a_wrong_iban_in_french_and_keeps_what_was_saved
     profile = TrainerProfile.objects.get(user=trainer)
     assert profile.city == "Lyon"
     assert profile.iban == "FR7630006000011234567890189"
+
+
+def test_password_reset_emails_are_limited_per_hour_without_saying_so(
+    client, trainer, mailoutbox, django_capture_on_commit_callbacks
+):
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/compte/mot-de-passe-oublie/", {"email": trainer.email})
+        assert response.status_code == 302  # same answer every time
+    assert len(mailoutbox) == 3
