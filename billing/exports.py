@@ -13,7 +13,6 @@ import io
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -168,8 +167,3 @@ class ReimbursementPack(AuditExport):
                 )
             ):
                 yield member
-
-
-def export_filename(identifier: str, sessions) -> str:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return f"{identifier}-{stamp}.zip"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.http import Http404
 
 from ganapati.models import Role, User
@@ -39,7 +39,3 @@ def document_get_for_download(*, user: User, pk: int) -> Document:
         if document.version != newest:
             raise Http404("Document introuvable.")
     return document
-
-
-def documents_of(session) -> QuerySet[Document]:
-    return Document.objects.filter(session=session).select_related("trainee")

@@ -91,13 +91,8 @@ class UserAdmin(DjangoUserAdmin):
         return [TrainerProfileInline] if obj is not None and obj.is_trainer else []
 
     def save_model(self, request, obj, form, change):
-        if obj.role == "staff":
-            obj.is_staff = True
+        services.user_save_from_admin(user=obj, actor=request.user, created=not change)
         if not change:
-            obj.set_unusable_password()
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.user_invite(user=obj, actor=request.user)
             messages.info(request, f"Invitation envoyée à {obj.email}.")
 
     @admin.action(description="Envoyer une invitation (lien pour choisir un mot de passe)")

@@ -1,6 +1,8 @@
 """French labels for audit actions and statuses, registered by each app (for timelines)."""
 
 ACTIONS: dict[str, str] = {
+    "user.created": "compte créé",
+    "user.updated": "compte modifié",
     "user.invited": "invitation envoyée",
     "user.password_reset_requested": "nouveau mot de passe demandé",
     "user.password_reset_throttled": "demande de mot de passe ignorée (trop de demandes)",

@@ -278,6 +278,18 @@ def password_set_url(user: User) -> str:
 
 
 @transaction.atomic
+def user_save_from_admin(*, user: User, actor: User, created: bool) -> None:
+    """Staff create or edit an account. A new account has no password: it is invited."""
+    user.is_staff = user.role == "staff" or user.is_staff
+    if created:
+        user.set_unusable_password()
+    user.save()
+    log_action(user, "user.created" if created else "user.updated", actor=actor)
+    if created:
+        user_invite(user=user, actor=actor)
+
+
+@transaction.atomic
 def user_invite(*, user: User, actor: User | None) -> OutgoingEmail:
     """Email a new account its link to choose a password (the same link as a password reset)."""
     if not user.is_active:
@@ -321,9 +333,17 @@ def user_password_changed(*, user: User, actor: User | None, how: str) -> Outgoi
 
 
 @transaction.atomic
-def trainer_profile_save(*, profile: TrainerProfile, actor: User, changed: list[str]) -> None:
-    if profile.user.role != "trainer":
+def trainer_profile_save(
+    *, profile: TrainerProfile, identity: dict[str, Any], actor: User, changed: list[str]
+) -> None:
+    """The trainer's identity (name, phone) and payout details, saved together."""
+    user = profile.user
+    if user.role != "trainer":
         raise DomainError("Seul un formateur a un profil formateur.")
+    for name, value in identity.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(identity))
     profile.full_clean()
     profile.save()
     if changed:

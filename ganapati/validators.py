@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 
@@ -26,16 +25,6 @@ def validate_siret(value: str) -> None:
             "Ce numéro SIRET n'est pas valide : il doit compter 14 chiffres et sa clé de contrôle "
             "doit être juste (vérifiez-le sur l'avis de situation Insee ou un extrait Kbis).",
             code="invalid_siret",
-        ) from exc
-
-
-def validate_siren(value: str) -> None:
-    try:
-        stdnum_siren.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(
-            "Ce numéro SIREN n'est pas valide (9 chiffres avec une clé de contrôle).",
-            code="invalid_siren",
         ) from exc
 
 
@@ -100,11 +89,3 @@ def validate_idcc(value: str) -> None:
             "L'IDCC est un numéro de 1 à 4 chiffres, indiqué sur les bulletins de paie.",
             code="invalid_idcc",
         )
-
-
-def format_siret(value: str) -> str:
-    return stdnum_siret.format(value) if value else ""
-
-
-def format_iban(value: str) -> str:
-    return stdnum_iban.format(value) if value else ""

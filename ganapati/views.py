@@ -37,13 +37,14 @@ def trainer_profile(request):
     profile_form = TrainerProfileForm(request.POST or None, instance=profile, prefix="profile")
     if request.method == "POST" and identity_form.is_valid() and profile_form.is_valid():
         try:
-            with transaction.atomic():
-                identity_form.save()
-                services.trainer_profile_save(
-                    profile=profile_form.instance,
-                    actor=request.user,
-                    changed=identity_form.changed_data + profile_form.changed_data,
-                )
+            services.trainer_profile_save(
+                profile=profile_form.instance,
+                identity={
+                    name: identity_form.cleaned_data[name] for name in IdentityForm.Meta.fields
+                },
+                actor=request.user,
+                changed=identity_form.changed_data + profile_form.changed_data,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

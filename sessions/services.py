@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +41,7 @@ def _transition(session: TrainingSession, target: str, *, actor: User | None, **
     )
 
 
-def _ensure_editable(session: TrainingSession) -> None:
+def ensure_editable(session: TrainingSession) -> None:
     if not session.is_editable:
         raise DomainError(
             f"Cette session est « {session.get_status_display()} » : ses conditions ne peuvent "
@@ -72,7 +71,7 @@ def session_create(
 def session_update(*, session: TrainingSession, actor: User, values: dict[str, Any]) -> None:
     """The trainer edits the training or the price (not the client's part)."""
     session = _lock(session)
-    _ensure_editable(session)
+    ensure_editable(session)
     changed = [name for name, value in values.items() if getattr(session, name) != value]
     for name, value in values.items():
         setattr(session, name, value)
@@ -87,7 +86,7 @@ def session_set_schedule(
     *, session: TrainingSession, actor: User, days: list[dict[str, Any]]
 ) -> None:
     session = _lock(session)
-    _ensure_editable(session)
+    ensure_editable(session)
     if not days:
         raise DomainError("Indiquez au moins une journée.")
     dates = [day["date"] for day in days]
@@ -111,7 +110,7 @@ def session_set_schedule(
 def session_link_issue(*, session: TrainingSession, actor: User) -> str:
     """Make a new link for the client (any earlier one stops working)."""
     session = _lock(session)
-    _ensure_editable(session)
+    ensure_editable(session)
     session.link_version += 1
     session.link_revoked = False
     session.link_expires_at = timezone.now() + links.LINK_VALIDITY
@@ -357,11 +356,6 @@ def programme_save_from_session(*, session: TrainingSession, actor: User) -> Pro
         session.save(update_fields=["programme", "updated_at"])
         log_action(programme, "programme.created", actor=actor, data={"from_session": session.pk})
     return programme
-
-
-def first_day(session: TrainingSession) -> date | None:
-    days = list(session.days.all())
-    return min((d.date for d in days), default=None)
 
 
 @transaction.atomic

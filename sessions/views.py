@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents.models import DocumentKind
@@ -92,12 +93,10 @@ def session_new(request):
 
 
 def _editable_or_redirect(request, session):
-    if not session.is_editable:
-        messages.error(
-            request,
-            f"Cette session est « {session.get_status_display()} » : ses conditions ne peuvent "
-            "plus être modifiées.",
-        )
+    try:
+        services.ensure_editable(session)
+    except DomainError as exc:
+        messages.error(request, exc.message)
         return redirect("session_detail", pk=session.pk)
     return None
 
@@ -353,7 +352,12 @@ def _action(request, pk, run, success: str):
         messages.error(request, exc.message)
     else:
         messages.success(request, success)
-    return redirect(request.POST.get("next") or reverse("session_detail", args=[session.pk]))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("session_detail", args=[session.pk])
+    return redirect(target)
 
 
 @role_required(Role.TRAINER)

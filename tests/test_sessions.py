@@ -537,3 +537,17 @@ def test_staff_see_every_session_in_the_admin_and_trainers_do_not(
     login(client, trainer)
     response = client.get("/admin/training_sessions/trainingsession/", follow=True)
     assert response.status_code == 403
+
+
+def test_an_action_never_redirects_to_another_site(client, trainer):
+    session = TrainingSessionFactory(trainer=trainer)
+    login(client, trainer)
+    response = client.post(
+        reverse("session_link_issue", args=[session.pk]), {"next": "https://pirate.example/"}
+    )
+    assert response["Location"] == reverse("session_detail", args=[session.pk])
+    response = client.post(
+        reverse("session_link_revoke", args=[session.pk]),
+        {"next": reverse("session_client", args=[session.pk])},
+    )
+    assert response["Location"] == reverse("session_client", args=[session.pk])

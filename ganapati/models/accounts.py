@@ -158,14 +158,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_trainer(self) -> bool:
         return self.role == Role.TRAINER
 
-    @property
-    def is_client(self) -> bool:
-        return self.role == Role.CLIENT
-
-    @property
-    def is_staff_member(self) -> bool:
-        return self.role == Role.STAFF
-
 
 class TrainerProfile(models.Model):
     """A freelance trainer's identity and payout details."""
