@@ -46,7 +46,7 @@ class Invoice(models.Model):
     )
     payer_kind = models.CharField("payeur", max_length=10, choices=PayerKind.choices)
     funder = models.ForeignKey(
-        "funding.Funder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ganapati.Funder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     credited_invoice = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",

@@ -2,14 +2,7 @@ from django.contrib import admin
 
 from ganapati.errors import DomainError
 
-from .models import ClientCommitment, CollectiveAgreement, Funder, FundingRequest, PecUpload
-
-
-@admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "website", "active"]
-    list_filter = ["kind", "active"]
-    search_fields = ["name", "sector"]
+from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 
 
 @admin.register(CollectiveAgreement)

@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
+from ganapati.models import Funder
 from ganapati.services import log_action
 from ganapati.uploads import check_pdf
 
-from .models import ClientCommitment, CollectiveAgreement, Funder, FundingRequest, PecUpload
+from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 from .selectors import normalize_idcc
 
 # How France Compétences spells each OPCO, once accents, case, "OPCO" and punctuation are gone.

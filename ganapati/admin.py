@@ -9,7 +9,15 @@ from django.utils.timezone import localtime
 from . import services
 from .errors import DomainError
 from .forms import UserAddForm
-from .models import AuditEvent, Company, Organisation, OutgoingEmail, TrainerProfile, User
+from .models import (
+    AuditEvent,
+    Company,
+    Funder,
+    Organisation,
+    OutgoingEmail,
+    TrainerProfile,
+    User,
+)
 from .selectors import audit_timeline
 
 
@@ -254,3 +262,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["actor_repr", "object_repr", "action", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["content_type"]
+
+
+@admin.register(Funder)
+class FunderAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "website", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "sector"]

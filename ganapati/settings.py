@@ -11,11 +11,12 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("GANAPATI_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 # A .env file next to manage.py is read when present; real environment variables win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Read after .env, so that GANAPATI_VAR_DIR may be set there too.
+VAR_DIR = Path(env.str("GANAPATI_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -65,11 +66,13 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "csp",
+    # The apps of the project, in the order of their layers (each imports only those above it
+    # in this list): admin registrations and signal receivers of a higher app come later.
     "ganapati.apps.GanapatiConfig",
+    "documents.apps.DocumentsConfig",
     "sessions.apps.TrainingSessionsConfig",
     "funding.apps.FundingConfig",
     "billing.apps.BillingConfig",
-    "documents.apps.DocumentsConfig",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +158,6 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # Static files: collected under var/static, served by whitenoise (also when DEBUG is off).
 STATIC_URL = "/static/"
@@ -201,6 +203,10 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Cache: rate limits and small shared values. Local memory by default (one process);
+# CACHE_URL=redis://... when several processes or machines serve the site.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Email: kept visible locally by default (one file per message under var/mail/);
 # a real provider through django-anymail when EMAIL_BACKEND names it.

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from funding.models import Funder
+from ganapati.models import Funder
 
 from . import services
 

@@ -3,9 +3,8 @@ from datetime import time
 from django import forms
 from django.forms import formset_factory
 
-from funding.models import Funder
 from ganapati.fields import FrenchDecimalField, SiretField
-from ganapati.models import Company
+from ganapati.models import Company, Funder
 from ganapati.validators import validate_idcc, validate_naf
 
 from .models import FundingMode, Programme, TrainingSession

@@ -171,7 +171,7 @@ class TrainingSession(TrainingContent):
         "financement", max_length=20, choices=FundingMode.choices, blank=True
     )
     funder = models.ForeignKey(
-        "funding.Funder",
+        "ganapati.Funder",
         verbose_name="financeur",
         on_delete=models.PROTECT,
         null=True,

@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from funding.models import Funder
 from ganapati.errors import DomainError
-from ganapati.models import Company, Role, User
+from ganapati.models import Company, Funder, Role, User
 from ganapati.services import log_action, password_set_url
 
 from . import emails, links

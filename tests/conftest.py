@@ -59,8 +59,8 @@ def _tasks_run_in_process(settings, tmp_path):
 @pytest.fixture
 def funders(db):
     """The funders a migration loads; transactional tests flush them, so load them again."""
-    from funding.data import load_funders
-    from funding.models import Funder
+    from ganapati.funders import load_funders
+    from ganapati.models import Funder
 
     load_funders(Funder)
 

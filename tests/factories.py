@@ -162,7 +162,7 @@ class TrainingSessionFactory(DjangoModelFactory):
 
 def attach_client(session, contact, trainees=2):
     """Put a session in the state a completed client form leaves it in."""
-    from funding.models import Funder
+    from ganapati.models import Funder
     from sessions.models import Trainee
 
     session.company = contact.company

@@ -4,8 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from funding.models import CollectiveAgreement, Funder
+from funding.models import CollectiveAgreement
 from funding.services import agreements_import_france_competences, opco_code
+from ganapati.models import Funder
 
 from .conftest import login
 

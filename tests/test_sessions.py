@@ -63,7 +63,7 @@ def client_post(session, *, siret="73282932000074", email="marie@boulangerie.fr"
 
 
 def _funder(code):
-    from funding.models import Funder
+    from ganapati.models import Funder
 
     return Funder.objects.get(code=code)
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from funding.data import load_funders
+from ganapati.funders import load_funders
 
 
 def load(apps, schema_editor):
