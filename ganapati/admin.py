@@ -98,6 +98,19 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         return [TrainerProfileInline] if obj is not None and obj.is_trainer else []
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not TrainerProfile:
+            return super().save_formset(request, form, formset, change)
+        # The trainer's profile (bank details, commission) is saved through its service.
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or not inline_form.is_valid():
+                continue
+            profile = inline_form.save(commit=False)
+            profile.user = form.instance
+            services.trainer_profile_save_from_admin(
+                profile=profile, actor=request.user, changed=inline_form.changed_data
+            )
+
     def save_model(self, request, obj, form, change):
         services.user_save_from_admin(user=obj, actor=request.user, created=not change)
         if not change:
@@ -138,6 +151,16 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "siret", "city", "idcc", "created_at"]
     search_fields = ["legal_name", "siret", "city"]
     inlines = [ClientContactInline]
+    readonly_fields = ["timeline"]
+
+    def save_model(self, request, obj, form, change):
+        services.company_save_from_admin(
+            company=obj, actor=request.user, changed=form.changed_data, created=not change
+        )
+
+    @admin.display(description="Historique")
+    def timeline(self, obj):
+        return timeline_html(obj)
 
 
 @admin.register(Organisation)

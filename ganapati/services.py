@@ -6,8 +6,6 @@ Every function here is keyword-only, runs in a transaction, and queues side effe
 from __future__ import annotations
 
 import logging
-import smtplib
-import socket
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from .errors import DomainError, TransientMailError
 from .models import AuditEvent, OutgoingEmail, TrainerProfile, User
+from .retries import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -123,27 +122,6 @@ def _queue_send(email_id: int, countdown: int | None = None) -> None:
     )
 
 
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return False
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
-        return True
-    if isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, OSError)):
-        return True
-    try:
-        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
-    except ImportError:  # pragma: no cover - anymail is a dependency
-        return False
-    if isinstance(exc, AnymailRecipientsRefused):
-        return False
-    if isinstance(exc, AnymailAPIError):
-        status = getattr(exc, "status_code", None)
-        return status is None or status == 429 or status >= 500
-    return False
-
-
 def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -188,7 +166,7 @@ def outbox_deliver(*, email_id: int) -> str:
     try:
         message.send(fail_silently=False)
     except Exception as exc:
-        give_up = not _is_transient(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        give_up = not is_transient(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
         _record_failure(email, exc, give_up=give_up)
         if give_up:
             return "failed"
@@ -348,3 +326,38 @@ def trainer_profile_save(
     profile.save()
     if changed:
         log_action(profile, "trainer_profile.updated", actor=actor, data={"fields": changed})
+
+
+def _masked(name: str, value) -> str:
+    """Bank details are audited masked: enough to see a change, not to reuse the account."""
+    text = "" if value is None else str(value)
+    if name in ("iban", "bic") and len(text) > 4:
+        return "•" * (len(text) - 4) + text[-4:]
+    return text
+
+
+@transaction.atomic
+def trainer_profile_save_from_admin(
+    *, profile: TrainerProfile, actor: User, changed: list[str]
+) -> None:
+    """Staff edit a trainer's profile (IBAN, BIC, commission rate...) in the back-office: the
+    same validation as the trainer's own page, and an audit event naming what changed."""
+    before = TrainerProfile.objects.filter(pk=profile.pk).first() if profile.pk else None
+    profile.full_clean()
+    profile.save()
+    if changed:
+        data = {
+            name: {"from": _masked(name, getattr(before, name, None)) if before else "",
+                   "to": _masked(name, getattr(profile, name))}
+            for name in changed
+        }  # fmt: skip
+        log_action(profile.user, "trainer_profile.updated_by_staff", actor=actor, data=data)
+
+
+@transaction.atomic
+def company_save_from_admin(*, company, actor: User, changed: list[str], created: bool) -> None:
+    """Staff create or edit a client company in the back-office (audited)."""
+    company.full_clean()
+    company.save()
+    log_action(company, "company.created" if created else "company.updated", actor=actor,
+               data={"fields": changed})  # fmt: skip
