@@ -485,8 +485,12 @@ def audit_export_retry(*, job, actor):
     from .models import AuditExportJob
 
     job = AuditExportJob.objects.select_for_update().get(pk=job.pk)
-    EXPORT_STATES.advance(job, AuditExportJob.Status.PENDING,
-                          message="Seul un export en échec peut être relancé.")  # fmt: skip
+    if job.status != AuditExportJob.Status.FAILED:  # running → pending is the sweeper's only
+        raise DomainError(
+            "Seul un export en échec peut être relancé (celui-ci est "
+            f"« {job.get_status_display()} »)."
+        )
+    EXPORT_STATES.advance(job, AuditExportJob.Status.PENDING)
     job.attempts = 0
     job.error = ""
     job.queued_at = timezone.now()

@@ -260,9 +260,13 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Renvoyer les e-mails sélectionnés (échecs ou déjà envoyés)")
     def resend(self, request, queryset):
-        count = services.outbox_resend(
-            email_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
-        )
+        try:
+            count = services.outbox_resend(
+                email_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return
         skipped = queryset.count() - count
         messages.success(request, f"{count} e-mail(s) remis en file d'envoi.")
         if skipped:

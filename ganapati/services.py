@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from .errors import DomainError, TransientMailError
 from .models import AuditEvent, OutgoingEmail, TrainerProfile, User
+from .outbox_states import OUTBOX_STATES
 from .retries import is_transient
 
 logger = logging.getLogger(__name__)
@@ -150,9 +151,9 @@ def outbox_deliver(*, email_id: int) -> str:
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None:
             return "missing"
-        if email.status != OutgoingEmail.Status.QUEUED:
+        if not OUTBOX_STATES.can(email.status, OutgoingEmail.Status.SENDING):
             return f"skipped-{email.status}"
-        email.status = OutgoingEmail.Status.SENDING
+        OUTBOX_STATES.advance(email, OutgoingEmail.Status.SENDING)
         email.attempts += 1
         email.sending_started_at = timezone.now()
         email.save(update_fields=["status", "attempts", "sending_started_at"])
@@ -200,21 +201,25 @@ def retry_delay(attempts: int) -> int:
 
 @transaction.atomic
 def outbox_resend(*, email_ids: list[int], actor: User) -> int:
-    """Staff ask to send again emails that failed or were sent. Returns how many were queued."""
-    emails = list(
-        OutgoingEmail.objects.select_for_update()
-        .filter(pk__in=email_ids)
-        .exclude(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING])
-    )
-    for email in emails:
-        previous = email.status
-        email.status = OutgoingEmail.Status.QUEUED
+    """Staff ask to send again e-mails that failed or were sent. Those still queued or being
+    sent are left alone; if none of the selected can be sent again, the action is refused.
+    Returns how many were queued."""
+    emails = list(OutgoingEmail.objects.select_for_update().filter(pk__in=email_ids))
+    # Sending → queued belongs to the worker (a transient failure); staff resend what ended.
+    done = (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.SENT)
+    eligible = [e for e in emails if e.status in done]
+    if emails and not eligible:
+        raise DomainError(
+            "Ces e-mails sont déjà en file d'attente ou en cours d'envoi : rien à renvoyer."
+        )
+    for email in eligible:
+        previous = OUTBOX_STATES.advance(email, OutgoingEmail.Status.QUEUED)
         email.last_error = ""
         email.next_attempt_at = timezone.now()
         email.save(update_fields=["status", "last_error", "next_attempt_at"])
         log_action(email, "email.resent", actor=actor, data={"previous_status": previous})
         _queue_send(email.pk)
-    return len(emails)
+    return len(eligible)
 
 
 @transaction.atomic

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from documents import services
 from documents.models import Document
-from documents.registry import build_context, get
 from documents.pdf import html_to_pdf, render_html
+from documents.registry import build_context, get
 from sessions.documents import LABELS
 from sessions.models import Trainee
 

@@ -5,45 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_funder_in_core'),
+        ("billing", "0005_funder_in_core"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditexportjob',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='tentatives'),
+            model_name="auditexportjob",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="tentatives"),
         ),
         migrations.AddField(
-            model_name='auditexportjob',
-            name='queued_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='mis en file le'),
+            model_name="auditexportjob",
+            name="queued_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, verbose_name="mis en file le"
+            ),
         ),
         migrations.AddField(
-            model_name='auditexportjob',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='commencé le'),
+            model_name="auditexportjob",
+            name="started_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="commencé le"),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='queued_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='PDF mis en file le'),
+            model_name="invoice",
+            name="queued_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="PDF mis en file le"),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='render_attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='tentatives de génération'),
+            model_name="invoice",
+            name="render_attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0, verbose_name="tentatives de génération"
+            ),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='render_error',
-            field=models.TextField(blank=True, verbose_name='erreur de génération'),
+            model_name="invoice",
+            name="render_error",
+            field=models.TextField(blank=True, verbose_name="erreur de génération"),
         ),
         migrations.AddField(
-            model_name='payout',
-            name='self_invoice_attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name="tentatives de génération de l'autofacture"),
+            model_name="payout",
+            name="self_invoice_attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0, verbose_name="tentatives de génération de l'autofacture"
+            ),
         ),
     ]
