@@ -131,6 +131,7 @@ def test_documents_pec_downloads_and_audit_zip_through_object_storage_and_a_sepa
             assert archive.read(next(n for n in names if "Devis" in n)) == body
     finally:
         output = stop(worker)
+        print(output[-5000:])  # shown by pytest when the test fails
     assert "Traceback" not in output, output
 
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
