@@ -1,12 +1,14 @@
 from .accounts import Company, Role, TrainerProfile, User
 from .audit import AuditEvent
 from .funders import Funder
+from .idempotency import FormToken
 from .organisation import Organisation
 from .outbox import OutgoingEmail
 
 __all__ = [
     "AuditEvent",
     "Company",
+    "FormToken",
     "Funder",
     "Organisation",
     "OutgoingEmail",
