@@ -7,7 +7,6 @@ the manifest's rows go to a temporary file until they are streamed last.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import zlib
@@ -17,6 +16,9 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from stream_zip import NO_COMPRESSION_64, stream_zip
+
+from ganapati import csvsafe
+from ganapati.filenames import safe_path
 
 CHUNK = 64 * 1024
 
@@ -87,26 +89,30 @@ class AuditExport:
     def members_for(self, session) -> Iterator[Member]:
         from documents.models import Document
 
-        folder = f"{session.reference}"
+        # Entry names are built from sanitised components (`safe_path`): a trainee's name or
+        # an upload's name cannot add folders, climb out of the archive or break a line.
+        # Uploads are named by what they are, never by the name their file had on a PC.
+        folder = session.reference
         for doc in Document.objects.for_owner(session).filter(status="ready"):
-            yield Member(f"{folder}/documents/{doc.filename}", doc.file.name)
+            yield Member(safe_path(folder, "documents", doc.filename), doc.file.name)
         request = getattr(session, "funding_request", None)
         if request is not None:
             for upload in request.uploads.all():
-                yield Member(f"{folder}/pec/{upload.pk}-{upload.original_name}", upload.file.name)
+                yield Member(safe_path(folder, "pec", f"Accord de prise en charge {upload.pk}.pdf"),
+                             upload.file.name)  # fmt: skip
         for scan in session.attendance_scans.all():
-            yield Member(f"{folder}/emargement-signe/{scan.pk}-{scan.original_name}",
+            yield Member(safe_path(folder, "emargement-signe", f"Émargement signé {scan.pk}.pdf"),
                          scan.file.name)  # fmt: skip
         invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
         for invoice in invoices:
-            yield Member(f"{folder}/factures/{invoice.number}.pdf", invoice.pdf.name)
+            yield Member(safe_path(folder, "factures", f"{invoice.number}.pdf"), invoice.pdf.name)
         if invoices:
-            yield Member(f"{folder}/paiements.csv", content=self._payments_csv(invoices))
+            yield Member(safe_path(folder, "paiements.csv"), content=self._payments_csv(invoices))
 
     @staticmethod
     def _payments_csv(invoices) -> bytes:
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
+        writer = csvsafe.writer(out, delimiter=";")
         writer.writerow(["facture", "date", "montant", "payeur", "référence bancaire"])
         for invoice in invoices:
             for p in invoice.payments.all():
@@ -122,7 +128,7 @@ class AuditExport:
         modified = timezone.localtime().replace(tzinfo=None)
         # Closed by the last member once streamed (a generator cannot use "with" across yields).
         manifest = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
-        writer = csv.writer(manifest, delimiter=";")
+        writer = csvsafe.writer(manifest, delimiter=";")
         writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
         for count, session in enumerate(self.sessions, start=1):
             seen: set[str] = set()  # paths are unique across sessions (their folder)

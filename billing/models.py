@@ -6,6 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# The largest payment a form, an import or the database accepts (the column would hold more:
+# anything above this is a typing or parsing error, never a real transfer for a training).
+MAX_PAYMENT = Decimal("9999999.99")
+
 
 class NumberSequence(models.Model):
     """One continuous counter per series and year ("F-2026", "A-2026"), locked when issuing."""
@@ -128,6 +132,7 @@ class Payment(models.Model):
         ordering = ["-paid_on", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(condition=Q(amount__lte=MAX_PAYMENT), name="payment_bounded"),
         ]
 
     def __str__(self):

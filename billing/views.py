@@ -50,7 +50,7 @@ def payout_invoice_upload(request, pk):
     from sessions.selectors import session_get_for
 
     from . import services
-    from .models import Payout
+    from .models import MAX_PAYMENT, Payout
 
     session = session_get_for(user=request.user, pk=pk)
     payout = Payout.objects.filter(session=session).first()
@@ -61,7 +61,11 @@ def payout_invoice_upload(request, pk):
 
     raw = request.POST.get("amount", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
     try:
+        if len(raw) > 30:
+            raise InvalidOperation
         amount = Decimal(raw.replace("€", ""))
+        if not amount.is_finite() or abs(amount) > MAX_PAYMENT:
+            raise InvalidOperation
     except InvalidOperation:
         messages.error(request, "Indiquez le montant total de votre facture (ex. 2 380,00).")
         return redirect("session_detail", pk=session.pk)

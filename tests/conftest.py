@@ -65,6 +65,15 @@ def _tasks_run_in_process(settings, tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def funders(db):
     """The funders a migration loads; transactional tests flush them, so load them again."""
@@ -112,3 +121,12 @@ def password():
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def form_token_in(response) -> str:
+    """The one-use token of the form a page rendered (see ganapati.idempotency)."""
+    import re
+
+    found = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
+    assert found, "no form token in the page"
+    return found.group(1)

@@ -1,6 +1,7 @@
 from .accounts import Company, Role, TrainerProfile, User
 from .audit import AuditEvent
 from .funders import Funder
+from .idempotency import FormToken
 from .memberships import JoinRequest
 from .organisation import Organisation
 from .outbox import OutgoingEmail
@@ -8,6 +9,7 @@ from .outbox import OutgoingEmail
 __all__ = [
     "AuditEvent",
     "Company",
+    "FormToken",
     "Funder",
     "JoinRequest",
     "Organisation",
