@@ -13,7 +13,7 @@ def invoice_to_payer(invoice):
         to=[invoice.buyer_email],
         context={"invoice": invoice, "reference": invoice.session.reference},
         attachments=[{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
-                      "mimetype": "application/pdf"}],
+                      "mimetype": "application/pdf", "kind": invoice.file_kind}],
         related=invoice.session,
     )  # fmt: skip
 
@@ -38,7 +38,8 @@ def overdue_reminder(invoice, *, days: int):
         to=[invoice.buyer_email],
         context={"invoice": invoice, "reference": invoice.session.reference, "days": days},
         attachments=[{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
-                      "mimetype": "application/pdf"}] if invoice.pdf else [],
+                      "mimetype": "application/pdf", "kind": invoice.file_kind}]
+        if invoice.pdf else [],
         related=invoice.session,
     )  # fmt: skip
 

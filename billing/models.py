@@ -106,6 +106,11 @@ class Invoice(models.Model):
         return f"{label} {self.number}" if self.number else f"{label} (brouillon) {self.pk}"
 
     @property
+    def file_kind(self) -> str:
+        """Its kind in the table of who may see which file (ganapati/files.py)."""
+        return "invoice.funder" if self.payer_kind == self.PayerKind.FUNDER else "invoice.company"
+
+    @property
     def amount_paid(self) -> Decimal:
         return sum((p.amount for p in self.payments.all()), Decimal("0.00"))
 

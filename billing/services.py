@@ -591,7 +591,7 @@ def audit_export_build(*, job_id: int) -> str:
         .order_by("pk")
         .iterator(chunk_size=50)
     )
-    export = AuditExport(sessions_qs)
+    export = AuditExport(sessions_qs, user=job.requested_by)
     export.on_session_done = lambda count: AuditExportJob.objects.filter(pk=job_id).update(
         done=count
     )

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ganapati import ratelimit
+from ganapati import files, ratelimit
 from ganapati.errors import DomainError
 from ganapati.models import Role
 from ganapati.permissions import role_required
@@ -149,7 +149,7 @@ def pec_file(request, pk):
         .filter(pk=pk, request__session__in=sessions_visible_to(request.user))
         .first()
     )
-    if upload is None:
+    if upload is None or not files.user_may_see(request.user, "pec"):
         raise Http404("Document introuvable.")
     try:
         handle = default_storage.open(upload.file.name, "rb")

@@ -90,6 +90,11 @@ def mail_queue(
     existing = OutgoingEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
+    if attachments:
+        # Who may receive which file is decided in one place (ganapati/files.py).
+        from .files import check_attachments
+
+        check_attachments([*to, *(cc or [])], attachments)
     subject, text, html = _render_email(template, context)
     fields = {
         "template": template,

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from documents.models import Document
 from documents.selectors import is_current_version
+from ganapati import files
 from ganapati.models import JoinRequest, Role, User
 
 from .models import Programme, SessionDay, TrainingSession
@@ -88,7 +89,7 @@ def session_document_get_for(*, user: User, pk: int) -> Document:
         owner_type=ContentType.objects.get_for_model(TrainingSession),
         owner_id__in=sessions_visible_to(user).values("pk"),
     ).first()
-    if document is None:
+    if document is None or not files.user_may_see(user, f"document.{document.kind}"):
         raise Http404("Document introuvable.")
     if user.role != Role.STAFF and not is_current_version(document):
         raise Http404("Document introuvable.")

@@ -431,9 +431,10 @@ def validation_pack_send_if_ready(*, session_id: int) -> str:
             return "skipped-sent"
         documents.sort(key=lambda d: VALIDATION_PACK.index(d.kind))
         attachments = [
-            {"name": d.file.name, "filename": d.filename, "mimetype": "application/pdf"}
+            {"name": d.file.name, "filename": d.filename, "mimetype": "application/pdf",
+             "kind": f"document.{d.kind}"}
             for d in documents
-        ]
+        ]  # fmt: skip
         emails.session_validated(session, attachments=attachments)
         log_action(session, "documents.sent", actor=None,
                    data={"documents": [d.pk for d in documents]})  # fmt: skip
