@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("funding.urls")),
     path("", include("billing.urls")),
+    path("", include("ganapati.help.urls")),
+    path("", include("ganapati.appointments.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

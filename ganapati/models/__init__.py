@@ -1,13 +1,20 @@
 from .accounts import Company, Role, TrainerProfile, User
+from .appointments import AdvisorAvailability, Appointment, AvailabilityException
 from .audit import AuditEvent
 from .funders import Funder
+from .help import HelpArticle, HelpCategory
 from .organisation import Organisation
 from .outbox import OutgoingEmail
 
 __all__ = [
+    "AdvisorAvailability",
+    "Appointment",
+    "AvailabilityException",
     "AuditEvent",
     "Company",
     "Funder",
+    "HelpArticle",
+    "HelpCategory",
     "Organisation",
     "OutgoingEmail",
     "Role",

@@ -88,6 +88,12 @@ class Command(BaseCommand):
             make_demo_sessions(trainer=trainer, client=client)
             self.stdout.write("Sessions de démonstration créées (une par étape).")
 
+        from ganapati.appointments.demo import load_demo_availability
+        from ganapati.help.demo import load_help_articles
+
+        load_help_articles()
+        load_demo_availability(advisor=User.objects.get(email=ACCOUNTS[0][0]))
+
         self.stdout.write("Comptes de démonstration (mot de passe identique pour les trois) :")
         for email, role, _first, _last in ACCOUNTS:
             self.stdout.write(f"  {Role(role).label:<22} {email:<30} {DEMO_PASSWORD}")
