@@ -112,7 +112,7 @@ def test_an_article_page_shows_its_text_review_date_and_the_ways_to_get_help(cli
 
 def test_markdown_is_rendered_and_raw_html_never_passes():
     html = render_markdown(
-        "# Titre\n\nTexte <script>alert(1)</script> <b onclick=\"x()\">gras</b>\n\n"
+        '# Titre\n\nTexte <script>alert(1)</script> <b onclick="x()">gras</b>\n\n'
         "<div style='color:red'>bloc</div>\n\n[piège](javascript:alert(1)) [ok](/aide/pec/)"
     )
     assert "<script" not in html and "<b" not in html and "<div" not in html
@@ -124,7 +124,9 @@ def test_markdown_is_rendered_and_raw_html_never_passes():
 
 
 def test_markdown_keeps_lists_tables_and_links():
-    html = render_markdown("- un\n- deux\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[site](https://x.fr)")
+    html = render_markdown(
+        "- un\n- deux\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[site](https://x.fr)"
+    )
     assert "<ul>" in html and "<li>un</li>" in html
     assert "<table>" in html and "<td>1</td>" in html
     assert 'href="https://x.fr"' in html

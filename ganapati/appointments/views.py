@@ -85,7 +85,9 @@ def appointment_book(request):
 
 
 def _invalid(request, message: str):
-    return render(request, "ganapati/appointments/invalid_link.html", {"message": message}, 404)
+    return render(
+        request, "ganapati/appointments/invalid_link.html", {"message": message}, status=404
+    )
 
 
 @require_http_methods(["GET", "POST"])
