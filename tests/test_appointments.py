@@ -456,6 +456,20 @@ def test_a_link_expires(client, advisor):
     assert client.get(f"/rendez-vous/gerer/{token}/").status_code == 404
 
 
+def test_too_many_attempts_on_a_link_are_refused_with_a_french_message_never_a_500(client, advisor):
+    appointment = book(paris(in_days(2), 10))
+    url = links.manage_path(appointment)
+    for _ in range(20):
+        response = client.post(url, {"action": "move", "slot": "nimportequoi"})
+        assert "Créneau invalide" in response.content.decode()
+    for action in ("move", "cancel"):
+        response = client.post(url, {"action": action, "slot": slot_value(paris(in_days(3), 9))})
+        assert response.status_code == 400
+        assert "Trop de tentatives en peu de temps" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "booked" and appointment.start == paris(in_days(2), 10)
+
+
 def test_a_call_that_has_started_can_no_longer_be_cancelled_or_moved(advisor):
     start = paris(in_days(2), 10)
     appointment = book(start)

@@ -51,15 +51,12 @@ def booking_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date
     return earliest, first, last
 
 
-def _offered(first: dt.date, last: dt.date, advisor_ids=None) -> dict[int, list[dt.datetime]]:
+def _offered(first: dt.date, last: dt.date) -> dict[int, list[dt.datetime]]:
     """Every slot each advisor offers between two days, booked or not."""
     weekly = AdvisorAvailability.objects.filter(advisor__in=advisors())
     exceptions = AvailabilityException.objects.filter(
         advisor__in=advisors(), start_date__lte=last, end_date__gte=first
     )
-    if advisor_ids is not None:
-        weekly = weekly.filter(advisor_id__in=advisor_ids)
-        exceptions = exceptions.filter(advisor_id__in=advisor_ids)
     weekly_by = defaultdict(list)
     for row in weekly:
         weekly_by[row.advisor_id].append(slots.Weekly(row.weekday, row.start, row.end))

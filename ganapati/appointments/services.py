@@ -53,6 +53,8 @@ def _context(appointment: Appointment) -> dict[str, Any]:
 
 
 def _send_confirmations(appointment: Appointment, *, moved: bool) -> None:
+    # The .ics is written now, inside the transaction, so that it exists before the outbox row
+    # naming it commits; if the transaction rolls back, it is an orphan file nothing points to.
     attachment = ics.store(appointment, organiser_name=_organiser_name())
     ctx = {**_context(appointment), "moved": moved}
     if appointment.email:

@@ -106,6 +106,7 @@ def appointment_manage(request, token: str):
     now = timezone.now()
     changeable = appointment.status == Appointment.Status.BOOKED and appointment.start > now
     form = SlotForm(request.POST if request.POST.get("action") == "move" else None)
+    error = None
     if request.method == "POST" and changeable:
         action = request.POST.get("action")
         try:
@@ -129,7 +130,10 @@ def appointment_manage(request, token: str):
                 )
                 return redirect(links.manage_path(appointment))
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            if form.is_bound and exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                error = exc.message
     just_booked = request.session.pop("appointment_just_booked", None) == appointment.pk
     selected = request.POST.get("slot") if request.method == "POST" else None
     return render(
@@ -140,11 +144,12 @@ def appointment_manage(request, token: str):
             "when": timezone.localtime(appointment.start),
             "changeable": changeable,
             "just_booked": just_booked,
+            "error": error,
             "form": form,
             "days": _day_groups(selected) if changeable else [],
             "selected": selected,
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or error else 200,
     )
 
 
