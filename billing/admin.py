@@ -13,9 +13,43 @@ from django.utils.html import format_html
 
 from ganapati.errors import DomainError
 from ganapati.fields import FrenchDecimalField
+from sessions.admin import TrainingSessionAdmin
+from sessions.models import TrainingSession
 
 from . import services
 from .models import AuditExportJob, Invoice, Payment, Payout, PayoutBatch
+
+
+class BillingTrainingSessionAdmin(TrainingSessionAdmin):
+    """The sessions' admin, with what billing adds to it: preparing invoices, audit exports.
+    (Re-registered here, the top app, rather than importing billing from sessions.)"""
+
+    actions = ["prepare_invoices", "audit_export"]
+
+    @admin.action(description="Export d'audit (ZIP) des sessions sélectionnées")
+    def audit_export(self, request, queryset):
+        job = services.audit_export_request(
+            session_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
+        messages.success(
+            request,
+            f"{job} demandé : suivez son avancement dans « Exports d'audit » ; un e-mail vous "
+            "enverra le lien dès qu'il est prêt.",
+        )
+
+    @admin.action(description="Préparer les factures des sessions terminées sélectionnées")
+    def prepare_invoices(self, request, queryset):
+        for session in queryset:
+            try:
+                invoices = services.invoices_prepare(session=session, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{session.reference} : {exc.message}")
+            else:
+                messages.success(request, f"{session.reference} : {len(invoices)} brouillon(s).")
+
+
+admin.site.unregister(TrainingSession)
+admin.site.register(TrainingSession, BillingTrainingSessionAdmin)
 
 
 class PaymentInline(admin.TabularInline):
@@ -236,6 +270,17 @@ class PayoutBatchAdmin(admin.ModelAdmin):
 @admin.register(AuditExportJob)
 class AuditExportJobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "requested_by", "status", "progress", "created_at", "download"]
+    actions = ["retry"]
+
+    @admin.action(description="Relancer les exports en échec")
+    def retry(self, request, queryset):
+        for job in queryset:
+            try:
+                services.audit_export_retry(job=job, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{job} : {exc.message}")
+            else:
+                messages.success(request, f"{job} : relancé.")
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in AuditExportJob._meta.fields]

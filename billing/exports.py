@@ -88,9 +88,7 @@ class AuditExport:
         from documents.models import Document
 
         folder = f"{session.reference}"
-        for doc in Document.objects.filter(session=session, status="ready").select_related(
-            "trainee", "session"
-        ):
+        for doc in Document.objects.for_owner(session).filter(status="ready"):
             yield Member(f"{folder}/documents/{doc.filename}", doc.file.name)
         request = getattr(session, "funding_request", None)
         if request is not None:

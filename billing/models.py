@@ -71,6 +71,10 @@ class Invoice(models.Model):
     service_end = models.DateField("fin de la prestation")
     pdf = models.FileField("PDF (Factur-X)", upload_to="factures/%Y/", blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    # The PDF is rendered by a worker after the issue; the sweeper re-queues a lost rendering.
+    queued_at = models.DateTimeField("PDF mis en file le", null=True, blank=True)
+    render_attempts = models.PositiveSmallIntegerField("tentatives de génération", default=0)
+    render_error = models.TextField("erreur de génération", blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now)
 
     class Meta:
@@ -172,6 +176,9 @@ class Payout(models.Model):
     trainer_invoice_name = models.CharField("nom du fichier", max_length=200, blank=True)
     # Under the self-billing mandate: the number is given in the transaction, the PDF after.
     self_invoice_number = models.CharField("n° d'autofacture", max_length=20, blank=True)
+    self_invoice_attempts = models.PositiveSmallIntegerField(
+        "tentatives de génération de l'autofacture", default=0
+    )
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="payouts", verbose_name="lot")  # fmt: skip
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -212,7 +219,10 @@ class AuditExportJob(models.Model):
     done = models.PositiveIntegerField("sessions traitées", default=0)
     file = models.FileField("ZIP", upload_to="exports/", blank=True)
     error = models.TextField("erreur", blank=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
     created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    queued_at = models.DateTimeField("mis en file le", default=timezone.now)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:

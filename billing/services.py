@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
@@ -18,9 +19,12 @@ from ganapati.selectors import organisation_get
 from ganapati.services import log_action
 
 from .models import Invoice, NumberSequence, Payment, Payout, PayoutBatch
+from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30
+# Attempts at rendering an invoice's PDF before it is left for staff (failed, visible).
+INVOICE_MAX_ATTEMPTS = 5
 SERIES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
 
 
@@ -129,21 +133,22 @@ def _next_number(series: str) -> int:
     return sequence.last_number
 
 
-def _assign_number(invoice: Invoice) -> None:
+def _assign_number(invoice: Invoice, *, message: str | None = None) -> None:
+    """Issue a draft: its state, then its number from the locked counter, the same day."""
+    INVOICE_STATES.advance(invoice, Invoice.Status.ISSUED, message=message)
     today = timezone.localdate()
     series = f"{SERIES[invoice.kind]}-{today.year}"
     invoice.number = f"{series}-{_next_number(series):06d}"
     invoice.issue_date = today
     invoice.due_date = today + timedelta(days=PAYMENT_DAYS)
-    invoice.status = Invoice.Status.ISSUED
 
 
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != Invoice.Status.DRAFT:
-        raise DomainError(f"{invoice} est déjà émise : elle ne peut plus changer.")
-    _assign_number(invoice)
+    _assign_number(
+        invoice, message=f"{invoice} est déjà émise (« {{current}} ») : elle ne peut plus changer."
+    )
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
     _queue_render(invoice)
@@ -156,10 +161,10 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str) -> Invoice:
     if not reason.strip():
         raise DomainError("Indiquez le motif de l'avoir.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
-        Invoice.Status.ISSUED, Invoice.Status.PAID,
-    ):  # fmt: skip
-        raise DomainError("Seule une facture émise peut être annulée par un avoir.")
+    refusal = "Seule une facture émise peut être annulée par un avoir."
+    if invoice.kind != Invoice.Kind.INVOICE:
+        raise DomainError(refusal)
+    INVOICE_STATES.advance(invoice, Invoice.Status.CANCELLED, message=refusal)
     credit = Invoice(
         kind=Invoice.Kind.CREDIT_NOTE,
         credited_invoice=invoice,
@@ -187,7 +192,6 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str) -> Invoice:
     )
     _assign_number(credit)
     credit.save()
-    invoice.status = Invoice.Status.CANCELLED
     invoice.save(update_fields=["status"])
     log_action(
         invoice.session,
@@ -202,7 +206,8 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str) -> Invoice:
 def _queue_render(invoice: Invoice) -> None:
     from .tasks import render_invoice
 
-    transaction.on_commit(lambda: render_invoice.delay(invoice.pk), robust=True)
+    Invoice.objects.filter(pk=invoice.pk).update(queued_at=timezone.now())
+    render_invoice.delay(invoice.pk)  # after the commit (TransactionAwareTask)
 
 
 def invoice_render(*, invoice_id: int) -> str:
@@ -264,7 +269,7 @@ def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on, payer: 
     log_action(invoice.session, "billing.payment", actor=actor,
                data={"invoice": invoice.number, "amount": str(amount)})  # fmt: skip
     if invoice.balance <= 0 and invoice.status != Invoice.Status.PAID:
-        invoice.status = Invoice.Status.PAID
+        INVOICE_STATES.advance(invoice, Invoice.Status.PAID)
         invoice.save(update_fields=["status"])
         _session_paid_if_complete(invoice.session, actor)
     return payment
@@ -359,8 +364,10 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal) -> 
             f"Le montant de votre facture ({amount} €) doit être égal à votre part "
             f"({payout.amount} €) : corrigez votre facture."
         )
-    if payout.status != Payout.Status.READY:
-        raise DomainError("Ce versement est déjà en cours : la facture ne peut plus changer.")
+    PAYOUT_STATES.check(
+        payout, Payout.Status.BATCHED,
+        message="Ce versement est « {current} » : la facture ne peut plus changer.",
+    )  # fmt: skip
     checked = check_pdf(upload, folder="factures-formateurs")
     payout.trainer_invoice.save(checked.content.name.split("/")[-1], checked.content, save=False)
     payout.trainer_invoice_name = checked.original_name
@@ -390,7 +397,7 @@ def payout_batch_create(*, payout_ids: list[int], actor, execution_date=None) ->
     problems = []
     for payout in payouts:
         profile = getattr(payout.trainer, "trainer_profile", None)
-        if payout.status != Payout.Status.READY:
+        if not PAYOUT_STATES.can(payout.status, Payout.Status.BATCHED):
             problems.append(f"{payout} : déjà {payout.get_status_display().lower()}")
         elif not payout.trainer_invoice:
             problems.append(f"{payout} : facture du formateur manquante")
@@ -419,9 +426,10 @@ def payout_batch_create(*, payout_ids: list[int], actor, execution_date=None) ->
     batch.sepa_file.save(f"virements-{timezone.localtime():%Y%m%d-%H%M%S}.xml",
                          ContentFile(xml), save=False)  # fmt: skip
     batch.save()
-    Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(
-        status=Payout.Status.BATCHED, batch=batch
-    )
+    for payout in payouts:
+        PAYOUT_STATES.advance(payout, Payout.Status.BATCHED)
+        payout.batch = batch
+        payout.save(update_fields=["status", "batch"])
     for payout in payouts:
         log_action(payout.session, "billing.payout_batched", actor=actor, data={"batch": batch.pk})
     return batch
@@ -438,7 +446,7 @@ def payout_batch_mark_sent(*, batch: PayoutBatch, actor) -> int:
     batch.save(update_fields=["sent_at"])
     payouts = list(batch.payouts.select_related("session", "trainer"))
     for payout in payouts:
-        payout.status = Payout.Status.PAID
+        PAYOUT_STATES.advance(payout, Payout.Status.PAID)
         payout.paid_at = batch.sent_at
         payout.save(update_fields=["status", "paid_at"])
         log_action(payout.session, "billing.payout_paid", actor=actor, data={"batch": batch.pk})
@@ -449,20 +457,56 @@ def payout_batch_mark_sent(*, batch: PayoutBatch, actor) -> int:
 # --- Audit exports -------------------------------------------------------------------------------
 
 
+EXPORT_STUCK_AFTER = timedelta(minutes=10)
+EXPORT_MAX_ATTEMPTS = 3
+
+
+def _queue_export(job_id: int) -> None:
+    from .tasks import build_audit_export
+
+    build_audit_export.delay(job_id)  # after the commit (TransactionAwareTask)
+
+
 @transaction.atomic
 def audit_export_request(*, session_ids: list[int], actor):
     from .models import AuditExportJob
-    from .tasks import build_audit_export
 
     if not session_ids:
         raise DomainError("Sélectionnez au moins une session.")
     job = AuditExportJob.objects.create(requested_by=actor, session_ids=sorted(session_ids))
-    transaction.on_commit(lambda: build_audit_export.delay(job.pk), robust=True)
+    log_action(job, "billing.export_requested", actor=actor, data={"sessions": len(session_ids)})
+    _queue_export(job.pk)
+    return job
+
+
+@transaction.atomic
+def audit_export_retry(*, job, actor):
+    """Staff: build a failed export again."""
+    from .models import AuditExportJob
+
+    job = AuditExportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != AuditExportJob.Status.FAILED:  # running → pending is the sweeper's only
+        raise DomainError(
+            "Seul un export en échec peut être relancé (celui-ci est "
+            f"« {job.get_status_display()} »)."
+        )
+    EXPORT_STATES.advance(job, AuditExportJob.Status.PENDING)
+    job.attempts = 0
+    job.error = ""
+    job.queued_at = timezone.now()
+    job.save(update_fields=["status", "attempts", "error", "queued_at"])
+    log_action(job, "billing.export_retried", actor=actor)
+    _queue_export(job.pk)
     return job
 
 
 def audit_export_build(*, job_id: int) -> str:
-    """Write the ZIP to storage chunk by chunk, updating the progress, then email the link."""
+    """Write the ZIP to storage chunk by chunk, updating the progress, then email the link.
+    Idempotent: only a pending export is built (a redelivered task finds it running or done)."""
+    import tempfile
+
+    from django.core.files import File
+    from django.core.files.storage import default_storage
     from django.urls import reverse
 
     from ganapati.services import absolute_url, mail_queue
@@ -473,11 +517,13 @@ def audit_export_build(*, job_id: int) -> str:
 
     with transaction.atomic():
         job = AuditExportJob.objects.select_for_update().get(pk=job_id)
-        if job.status == AuditExportJob.Status.DONE:
-            return "skipped-done"
-        job.status = AuditExportJob.Status.RUNNING
+        if job.status != AuditExportJob.Status.PENDING:
+            return f"skipped-{job.status}"
+        EXPORT_STATES.advance(job, AuditExportJob.Status.RUNNING)
         job.done = 0
-        job.save(update_fields=["status", "done"])
+        job.attempts += 1
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "done", "attempts", "started_at"])
     sessions_qs = (
         TrainingSession.objects.filter(pk__in=job.session_ids)
         .select_related("funding_request")
@@ -489,11 +535,6 @@ def audit_export_build(*, job_id: int) -> str:
     export.on_session_done = lambda count: AuditExportJob.objects.filter(pk=job_id).update(
         done=count
     )
-    import tempfile
-
-    from django.core.files import File
-    from django.core.files.storage import default_storage
-
     try:
         # A temporary file on disk, then the storage API (local disk or S3 alike).
         with tempfile.TemporaryFile() as handle:
@@ -502,12 +543,20 @@ def audit_export_build(*, job_id: int) -> str:
             handle.seek(0)
             name = default_storage.save(f"exports/audit-{job_id}.zip", File(handle))
     except Exception as exc:
-        AuditExportJob.objects.filter(pk=job_id).update(status="failed", error=str(exc)[:2000])
+        with transaction.atomic():
+            job = AuditExportJob.objects.select_for_update().get(pk=job_id)
+            if job.status == AuditExportJob.Status.RUNNING:
+                EXPORT_STATES.advance(job, AuditExportJob.Status.FAILED)
+                job.error = f"{type(exc).__name__}: {exc}"[:2000]
+                job.save(update_fields=["status", "error"])
         raise
     with transaction.atomic():
         job = AuditExportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != AuditExportJob.Status.RUNNING:
+            default_storage.delete(name)
+            return f"skipped-{job.status}"
+        EXPORT_STATES.advance(job, AuditExportJob.Status.DONE)
         job.file.name = name
-        job.status = AuditExportJob.Status.DONE
         job.finished_at = timezone.now()
         job.save()
         mail_queue(
@@ -518,6 +567,58 @@ def audit_export_build(*, job_id: int) -> str:
                                                              args=[job.pk]))},
         )  # fmt: skip
     return "done"
+
+
+def billing_sweep(*, now=None) -> dict[str, int]:
+    """Periodic: the pending work of billing whose task was lost — issued invoices without
+    their PDF, self-billed invoices without theirs, exports pending or cut off while running —
+    is queued again (each task is idempotent); what failed too often is left for staff."""
+    from .models import AuditExportJob
+    from .tasks import render_invoice, render_self_invoice
+
+    now = now or timezone.now()
+    stale = now - EXPORT_STUCK_AFTER
+    counts = {"invoices": 0, "self_invoices": 0, "exports": 0, "exports_failed": 0}
+    invoices = Invoice.objects.filter(
+        pdf="",
+        status__in=[Invoice.Status.ISSUED, Invoice.Status.PAID, Invoice.Status.CANCELLED],
+        render_attempts__lt=INVOICE_MAX_ATTEMPTS,
+    ).filter(models.Q(queued_at__isnull=True) | models.Q(queued_at__lt=stale))
+    for invoice_id in invoices.values_list("pk", flat=True)[:500]:
+        Invoice.objects.filter(pk=invoice_id).update(queued_at=now)
+        render_invoice.delay(invoice_id)
+        counts["invoices"] += 1
+    payouts = Payout.objects.filter(
+        trainer_invoice="", created_at__lt=stale,
+        self_invoice_attempts__lt=INVOICE_MAX_ATTEMPTS,
+    ).exclude(self_invoice_number="")  # fmt: skip
+    for payout_id in payouts.values_list("pk", flat=True)[:500]:
+        render_self_invoice.delay(payout_id)
+        counts["self_invoices"] += 1
+    for job in AuditExportJob.objects.filter(
+        models.Q(status=AuditExportJob.Status.PENDING, queued_at__lt=stale)
+        | models.Q(status=AuditExportJob.Status.RUNNING,
+                   started_at__lt=now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60))
+    )[:100]:  # fmt: skip
+        with transaction.atomic():
+            job = AuditExportJob.objects.select_for_update().get(pk=job.pk)
+            if job.status == AuditExportJob.Status.RUNNING:
+                target = (
+                    AuditExportJob.Status.FAILED
+                    if job.attempts >= EXPORT_MAX_ATTEMPTS
+                    else AuditExportJob.Status.PENDING
+                )
+                EXPORT_STATES.advance(job, target)
+                if target == AuditExportJob.Status.FAILED:
+                    job.error = "Construction interrompue à chaque tentative : relancez-la."
+                    job.save(update_fields=["status", "error"])
+                    counts["exports_failed"] += 1
+                    continue
+            job.queued_at = now
+            job.save(update_fields=["status", "queued_at"])
+            _queue_export(job.pk)
+            counts["exports"] += 1
+    return counts
 
 
 # --- Bank statement import -----------------------------------------------------------------------

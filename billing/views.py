@@ -1,5 +1,6 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
+from django.views.decorators.http import require_POST
 
 from ganapati.models import Role
 from ganapati.permissions import role_required
@@ -115,3 +116,17 @@ def audit_export_download(request, pk):
         raise Http404("Export introuvable ou pas encore prêt.")
     return FileResponse(default_storage.open(job.file.name, "rb"), as_attachment=True,
                         filename=f"audit-{job.pk}.zip", content_type="application/zip")  # fmt: skip
+
+
+@role_required(Role.TRAINER)
+@require_POST
+def trainer_self_billing(request):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from .services import trainer_self_billing_accept
+
+    accept = request.POST.get("accept") == "1"
+    trainer_self_billing_accept(trainer=request.user, accept=accept)
+    messages.success(request, "Mandat d'autofacturation " + ("accepté." if accept else "révoqué."))
+    return redirect("trainer_profile")

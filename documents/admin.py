@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from ganapati.errors import DomainError
@@ -14,12 +14,13 @@ class DocumentAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "kind", "version", "status", "created_at", "download"]
     list_filter = ["status", "kind"]
-    search_fields = ["session__title", "session__company__legal_name", "sha256"]
-    list_select_related = ["session", "trainee"]
+    search_fields = ["title", "sha256"]
+    list_select_related = ["owner_type"]
     actions = ["retry"]
     readonly_fields = [
-        "session", "kind", "trainee", "version", "source", "status", "sha256", "size",
-        "attempts", "last_error", "created_at", "rendered_at", "created_by", "download",
+        "title", "kind", "owner_type", "owner_id", "subject_type", "subject_id", "version",
+        "source", "status", "sha256", "size", "attempts", "last_error", "created_at",
+        "queued_at", "rendered_at", "created_by", "download",
     ]  # fmt: skip
     exclude = ["file"]
 
@@ -27,9 +28,11 @@ class DocumentAdmin(admin.ModelAdmin):
     def download(self, obj):
         if obj.status != Document.Status.READY:
             return "—"
-        return format_html(
-            '<a href="{}">Télécharger</a>', reverse("document_download", args=[obj.pk])
-        )
+        try:
+            url = reverse("document_download", args=[obj.pk])
+        except NoReverseMatch:
+            return "—"
+        return format_html('<a href="{}">Télécharger</a>', url)
 
     def has_add_permission(self, request):
         return False

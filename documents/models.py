@@ -1,17 +1,28 @@
-"""Legal documents: versioned records of the PDFs rendered from a session."""
+"""Versioned records of the PDFs rendered for any object of the project.
+
+The documents app is a rendering and storage service: it knows nothing of sessions, funding or
+billing. A document belongs to an *owner* (any model: a training session, a payout...) and,
+for individual documents (a trainee's certificate), to a *subject*; both are generic relations.
+The apps that own document kinds register them with `documents.registry`.
+"""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
 
-class DocumentKind(models.TextChoices):
-    QUOTE = "devis", "Devis"
-    AGREEMENT = "convention", "Convention de formation"
-    PROGRAMME = "programme", "Programme de formation"
-    ATTENDANCE = "emargement", "Feuille d'émargement"
-    CERTIFICATE = "certificat", "Certificat de réalisation"
-    ATTESTATION = "attestation", "Attestation de fin de formation"
+class DocumentQuerySet(models.QuerySet):
+    def for_owner(self, owner) -> "DocumentQuerySet":
+        return self.filter(owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk)
+
+    def for_subject(self, subject) -> "DocumentQuerySet":
+        if subject is None:
+            return self.filter(subject_type__isnull=True)
+        return self.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+        )
 
 
 class Document(models.Model):
@@ -20,22 +31,22 @@ class Document(models.Model):
         READY = "ready", "Prêt"
         FAILED = "failed", "Échec de la génération"
 
-    session = models.ForeignKey(
-        "training_sessions.TrainingSession",
-        on_delete=models.PROTECT,
-        related_name="documents",
-        verbose_name="session",
+    owner_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name="type d'objet"
     )
-    kind = models.CharField("type", max_length=12, choices=DocumentKind.choices)
-    # For per-trainee documents (certificate, attestation).
-    trainee = models.ForeignKey(
-        "training_sessions.Trainee",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="documents",
-        verbose_name="stagiaire",
-    )
+    owner_id = models.PositiveBigIntegerField("objet")
+    owner = GenericForeignKey("owner_type", "owner_id")
+    # For individual documents (a certificate, an attestation): whom it is about.
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="type de personne",
+    )  # fmt: skip
+    subject_id = models.PositiveBigIntegerField("personne", null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    kind = models.CharField("type", max_length=20)
+    # "Devis S-2026-00012", "Certificat de réalisation S-2026-00012-Martin Paul": set by the
+    # owning app when the version is asked for; the file is named after it.
+    title = models.CharField("intitulé", max_length=250)
     version = models.PositiveIntegerField("version")
     # The change that asked for this version ("session.validated", ...): one version per change.
     source = models.CharField("cause", max_length=80)
@@ -48,6 +59,8 @@ class Document(models.Model):
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)
     last_error = models.TextField("dernière erreur", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
+    # When the rendering was last queued or tried: the sweeper re-queues what stays pending.
+    queued_at = models.DateTimeField("mis en file le", default=timezone.now, db_index=True)
     rendered_at = models.DateTimeField("généré le", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,33 +71,45 @@ class Document(models.Model):
         verbose_name="demandé par",
     )
 
+    objects = DocumentQuerySet.as_manager()
+
     class Meta:
         verbose_name = "document"
         verbose_name_plural = "documents"
-        ordering = ["session", "kind", "trainee", "-version"]
+        ordering = ["owner_type", "owner_id", "kind", "subject_id", "-version"]
+        indexes = [models.Index(fields=["owner_type", "owner_id", "kind"], name="document_owner")]
         constraints = [
-            # One version number and one version per cause, per document (and per trainee for
-            # individual documents). Two partial constraints rather than NULLS NOT DISTINCT,
-            # which SQLite does not have.
+            # One version number and one version per cause, per document (and per person for
+            # individual documents). Partial constraints rather than NULLS NOT DISTINCT, which
+            # SQLite does not have.
             models.UniqueConstraint(
-                fields=["session", "kind", "version"],
-                condition=models.Q(trainee__isnull=True),
+                fields=["owner_type", "owner_id", "kind", "version"],
+                condition=models.Q(subject_id__isnull=True),
                 name="document_unique_version",
             ),
             models.UniqueConstraint(
-                fields=["session", "kind", "trainee", "version"],
-                condition=models.Q(trainee__isnull=False),
-                name="document_unique_version_per_trainee",
+                fields=["owner_type", "owner_id", "kind", "subject_type", "subject_id", "version"],
+                condition=models.Q(subject_id__isnull=False),
+                name="document_unique_version_per_subject",
             ),
             models.UniqueConstraint(
-                fields=["session", "kind", "source"],
-                condition=models.Q(trainee__isnull=True),
+                fields=["owner_type", "owner_id", "kind", "source"],
+                condition=models.Q(subject_id__isnull=True),
                 name="document_unique_source",
             ),
             models.UniqueConstraint(
-                fields=["session", "kind", "trainee", "source"],
-                condition=models.Q(trainee__isnull=False),
-                name="document_unique_source_per_trainee",
+                fields=["owner_type", "owner_id", "kind", "subject_type", "subject_id", "source"],
+                condition=models.Q(subject_id__isnull=False),
+                name="document_unique_source_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject_type__isnull=True, subject_id__isnull=True)
+                | models.Q(subject_type__isnull=False, subject_id__isnull=False),
+                name="document_subject_whole",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "ready", "failed"]),
+                name="document_status_valid",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="ready") | ~models.Q(sha256=""),
@@ -93,14 +118,14 @@ class Document(models.Model):
         ]
 
     def __str__(self):
-        who = f" — {self.trainee}" if self.trainee_id else ""
-        return f"{self.get_kind_display()}{who} v{self.version} ({self.session.reference})"
+        return f"{self.title} v{self.version}"
 
     @property
-    def reference(self) -> str:
-        return f"{self.kind.upper()}-{self.session.reference}-v{self.version}"
+    def kind_label(self) -> str:
+        from .registry import label
+
+        return label(self.kind)
 
     @property
     def filename(self) -> str:
-        who = f"-{self.trainee.last_name} {self.trainee.first_name}" if self.trainee_id else ""
-        return f"{self.get_kind_display()} {self.session.reference}{who} v{self.version}.pdf"
+        return f"{self.title} v{self.version}.pdf"

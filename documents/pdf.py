@@ -53,6 +53,6 @@ def html_to_pdf(html: str, **options) -> bytes:
     )
 
 
-def render_pdf(template: str, context: dict, filename: str) -> tuple[str, str, bytes]:
+def render_pdf(template: str, context: dict, filename: str, **options) -> tuple[str, str, bytes]:
     """Render a document template to PDF: (filename, mimetype, bytes)."""
-    return filename, "application/pdf", html_to_pdf(render_html(template, context))
+    return filename, "application/pdf", html_to_pdf(render_html(template, context), **options)

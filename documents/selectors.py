@@ -1,41 +1,47 @@
-"""Which documents a person may see: the current versions of their sessions; staff all."""
+"""Reads of documents. Who may see a document is decided by the app that owns its kind (the
+download views live there); this module only answers "which versions exist"."""
 
 from __future__ import annotations
 
 from django.db.models import Max
-from django.http import Http404
-
-from ganapati.models import Role, User
-from sessions.selectors import sessions_visible_to
 
 from .models import Document
 
 
-def current_documents(session) -> list[Document]:
-    """The latest version of each document (per kind and trainee), whatever its status."""
-    documents = Document.objects.filter(session=session).select_related("trainee")
-    latest = {}
-    for document in documents:
-        key = (document.kind, document.trainee_id)
+def current_documents(owner) -> list[Document]:
+    """The latest version of each document of `owner` (per kind and person), whatever its
+    status, in a stable order."""
+    latest: dict = {}
+    for document in Document.objects.for_owner(owner).prefetch_related("subject"):
+        key = (document.kind, document.subject_type_id, document.subject_id)
         if key not in latest or document.version > latest[key].version:
             latest[key] = document
-    return sorted(latest.values(), key=lambda d: (d.kind, d.trainee_id or 0))
+    return sorted(latest.values(), key=lambda d: (d.kind, d.subject_id or 0))
 
 
-def document_get_for_download(*, user: User, pk: int) -> Document:
-    document = (
-        Document.objects.select_related("session", "trainee")
-        .filter(pk=pk, status=Document.Status.READY, session__in=sessions_visible_to(user))
-        .first()
-    )
-    if document is None:
-        raise Http404("Document introuvable.")
-    if user.role != Role.STAFF:
-        # Trainers and clients get the current version only; older ones are for auditors.
-        newest = Document.objects.filter(
-            session=document.session, kind=document.kind, trainee=document.trainee,
+def is_current_version(document: Document) -> bool:
+    """Whether no newer ready version of the same document exists."""
+    newest = (
+        Document.objects.filter(
+            owner_type_id=document.owner_type_id, owner_id=document.owner_id, kind=document.kind,
+            subject_type_id=document.subject_type_id, subject_id=document.subject_id,
             status=Document.Status.READY,
-        ).aggregate(Max("version"))["version__max"]  # fmt: skip
-        if document.version != newest:
-            raise Http404("Document introuvable.")
-    return document
+        ).aggregate(Max("version"))["version__max"]
+    )  # fmt: skip
+    return document.version == newest
+
+
+def ready_documents_of(owners) -> list[Document]:
+    """Every ready version of the documents of several owners of one model, in bulk."""
+    owners = list(owners)
+    if not owners:
+        return []
+    from django.contrib.contenttypes.models import ContentType
+
+    owner_type = ContentType.objects.get_for_model(owners[0])
+    return list(
+        Document.objects.filter(
+            owner_type=owner_type, owner_id__in=[o.pk for o in owners],
+            status=Document.Status.READY,
+        ).order_by("owner_id", "kind", "subject_id", "version")
+    )  # fmt: skip

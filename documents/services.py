@@ -1,10 +1,12 @@
-"""Writes on documents: ask for a new version, render it (in a worker), regenerate."""
+"""Writes on documents: ask for a new version, render it (in a worker), retry, sweep."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -12,161 +14,177 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ganapati.errors import DomainError
+from ganapati.retries import is_transient
 from ganapati.services import log_action
 
-from . import pdf
-from .context import PER_TRAINEE, TEMPLATES, document_context
-from .models import Document, DocumentKind
+from . import events, pdf, registry
+from .models import Document
+from .states import DOCUMENT_STATES
 
 logger = logging.getLogger(__name__)
 
-VALIDATION_PACK = [DocumentKind.QUOTE, DocumentKind.AGREEMENT, DocumentKind.PROGRAMME]
 MAX_ATTEMPTS = 3
+# A pending document not tried for this long lost its task (a worker died, a message was
+# dropped): the sweeper queues it again. Above the task time limit, so never while in flight.
+STUCK_AFTER = timedelta(minutes=10)
 
 
-def document_request(
-    *, session, kind: str, source: str, actor=None, trainee=None, render: bool = True
-) -> Document:
-    """A new version of one document, rendered by a worker after commit. Call inside a
-    transaction that holds the session's row lock. The same (kind, trainee, source) gives the
-    same version. `render=False` when the caller queues the rendering itself (a pack)."""
-    if (kind in PER_TRAINEE) != (trainee is not None):
+def _queue(document_id: int) -> None:
+    from .tasks import render
+
+    render.delay(document_id)  # after the commit (TransactionAwareTask)
+
+
+def document_request(*, owner, kind: str, source: str, actor=None, subject=None) -> Document:
+    """A new version of one document, rendered by a worker after commit. Call inside the
+    transaction that holds the owner's row lock. The same (kind, subject, source) gives the
+    same version."""
+    document_type = registry.get(kind)
+    if document_type.per_subject != (subject is not None):
         raise DomainError("Ce document est individuel : indiquez le stagiaire (et seulement lui).")
-    existing = Document.objects.filter(
-        session=session, kind=kind, trainee=trainee, source=source
-    ).first()
+    existing = (
+        Document.objects.for_owner(owner)
+        .for_subject(subject)
+        .filter(kind=kind, source=source)
+        .first()
+    )
     if existing is not None:
         return existing
-    last = Document.objects.filter(session=session, kind=kind, trainee=trainee).aggregate(
-        Max("version")
-    )["version__max"]
+    last = (
+        Document.objects.for_owner(owner)
+        .for_subject(subject)
+        .filter(kind=kind)
+        .aggregate(Max("version"))["version__max"]
+    )
     document = Document.objects.create(
-        session=session,
+        owner_type=ContentType.objects.get_for_model(owner),
+        owner_id=owner.pk,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=subject.pk if subject is not None else None,
         kind=kind,
-        trainee=trainee,
+        title=document_type.title(owner, subject)[:250],
         version=(last or 0) + 1,
         source=source,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    log_action(
-        session,
-        "document.requested",
-        actor=actor,
-        data={"kind": kind, "version": document.version, "source": source},
-    )
-    if render:
-        from .tasks import render as render_task
-
-        transaction.on_commit(lambda: render_task.delay(document.pk), robust=True)
+    log_action(owner, "document.requested", actor=actor,
+               data={"kind": kind, "version": document.version, "source": source})  # fmt: skip
+    _queue(document.pk)
     return document
-
-
-def documents_request_validation_pack(*, session, actor) -> list[Document]:
-    """Quote, agreement and programme for a validated session; emailed once all are ready."""
-    from .tasks import render_validation_pack
-
-    documents = [
-        document_request(
-            session=session, kind=kind, source="session.validated", actor=actor, render=False
-        )
-        for kind in VALIDATION_PACK
-    ]
-    transaction.on_commit(lambda: render_validation_pack.delay(session.pk), robust=True)
-    return documents
 
 
 def _storage_name(document: Document) -> str:
     stamp = timezone.localtime().strftime("%Y/%m")
-    return f"documents/{stamp}/{document.session_id}-{document.kind}-{document.pk}.pdf"
+    return f"documents/{stamp}/{document.owner_id}-{document.kind}-{document.pk}.pdf"
+
+
+def _event_payload(document: Document) -> dict:
+    owner_type = ContentType.objects.get_for_id(document.owner_type_id)
+    return {
+        "document_id": document.pk,
+        "owner_type": f"{owner_type.app_label}.{owner_type.model}",
+        "owner_id": document.owner_id,
+        "kind": document.kind,
+        "source": document.source,
+    }
 
 
 def document_render(*, document_id: int) -> str:
-    """Render one pending document. Idempotent: a ready document is left as it is."""
-    with transaction.atomic():
-        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join (trainee).
-        document = (
-            Document.objects.select_for_update(of=("self",))
-            .select_related("session", "trainee")
-            .get(pk=document_id)
-        )
-        if document.status == Document.Status.READY:
-            return "skipped-ready"
-        document.attempts += 1
-        document.save(update_fields=["attempts"])
-    try:
-        session = document.session
-        context = document_context(
-            session, document.kind, version=document.version, trainee=document.trainee,
-            issued_at=document.created_at,
-        )  # fmt: skip
-        _, _, data = pdf.render_pdf(TEMPLATES[document.kind], context, document.filename)
-        name = default_storage.save(_storage_name(document), ContentFile(data))
-    except Exception as exc:
-        give_up = document.attempts >= MAX_ATTEMPTS
-        Document.objects.filter(pk=document.pk).exclude(status=Document.Status.READY).update(
-            status=Document.Status.FAILED if give_up else Document.Status.PENDING,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-        )
-        logger.exception("document %s attempt %s failed", document.pk, document.attempts)
-        if give_up:
-            return "failed"
-        raise
+    """Render one pending document. Idempotent: a ready or failed document is left as it is.
+
+    A transient error (storage unreachable...) leaves it pending and is raised, for the task to
+    retry; any other error, or the last attempt, marks it failed (staff see it and may retry).
+    """
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
-        if document.status == Document.Status.READY:
+        if document.status != Document.Status.PENDING:
+            return f"skipped-{document.status}"
+        document.attempts += 1
+        document.queued_at = timezone.now()
+        document.save(update_fields=["attempts", "queued_at"])
+    try:
+        document_type = registry.get(document.kind)
+        context = registry.build_context(
+            document.kind, document.owner, subject=document.subject, version=document.version,
+            issued_at=document.created_at,
+        )  # fmt: skip
+        context.setdefault("reference", f"{document.kind.upper()}-{document.owner_id}")
+        _, _, data = pdf.render_pdf(
+            document_type.template, context, document.filename, **document_type.pdf_options
+        )
+        name = default_storage.save(_storage_name(document), ContentFile(data))
+    except Exception as exc:
+        retry = is_transient(exc) and document.attempts < MAX_ATTEMPTS
+        with transaction.atomic():
+            document = Document.objects.select_for_update().get(pk=document_id)
+            if document.status == Document.Status.PENDING:
+                document.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if not retry:
+                    DOCUMENT_STATES.advance(document, Document.Status.FAILED)
+                    events.document_failed.emit(**_event_payload(document))
+                document.save(update_fields=["status", "last_error"])
+        logger.warning("document %s attempt %s failed: %r", document_id, document.attempts, exc)
+        if retry:
+            raise
+        return "failed"
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status != Document.Status.PENDING:
             # Another worker finished first: keep its file, drop ours.
             default_storage.delete(name)
-            return "skipped-ready"
+            return f"skipped-{document.status}"
+        DOCUMENT_STATES.advance(document, Document.Status.READY)
         document.file.name = name
         document.sha256 = hashlib.sha256(data).hexdigest()
         document.size = len(data)
-        document.status = Document.Status.READY
         document.rendered_at = timezone.now()
         document.last_error = ""
         document.save()
+        events.document_ready.emit(**_event_payload(document))
     return "ready"
 
 
 @transaction.atomic
 def document_retry(*, document: Document, actor) -> Document:
-    """Staff: try a failed rendering again."""
+    """Staff: render a failed document again (any kind)."""
     document = Document.objects.select_for_update().get(pk=document.pk)
-    if document.status != Document.Status.FAILED:
-        raise DomainError("Seul un document en échec peut être relancé.")
-    document.status = Document.Status.PENDING
+    DOCUMENT_STATES.advance(
+        document, Document.Status.PENDING,
+        message="Seul un document en échec peut être relancé (celui-ci est « {current} »).",
+    )  # fmt: skip
     document.attempts = 0
-    document.save(update_fields=["status", "attempts"])
-    log_action(document.session, "document.retried", actor=actor, data={"document": document.pk})
-    from .tasks import render_validation_pack
-
-    transaction.on_commit(lambda: render_validation_pack.delay(document.session_id), robust=True)
+    document.queued_at = timezone.now()
+    document.save(update_fields=["status", "attempts", "queued_at"])
+    log_action(document.owner, "document.retried", actor=actor, data={"document": document.pk})
+    _queue(document.pk)
     return document
 
 
-def validation_pack_send_if_ready(*, session_id: int) -> str:
-    """Once quote, agreement and programme are ready, email them (once) to the client."""
-    from sessions import emails
-    from sessions.models import TrainingSession
-
-    with transaction.atomic():
-        session = TrainingSession.objects.select_for_update().get(pk=session_id)
-        documents = list(
-            Document.objects.filter(
-                session=session, source="session.validated", kind__in=VALIDATION_PACK
-            )
-        )
-        if len(documents) != len(VALIDATION_PACK) or any(
-            d.status != Document.Status.READY for d in documents
-        ):
-            return "not-ready"
-        order = {kind: i for i, kind in enumerate(VALIDATION_PACK)}
-        documents.sort(key=lambda d: order[d.kind])
-        attachments = [
-            {"name": d.file.name, "filename": d.filename, "mimetype": "application/pdf"}
-            for d in documents
-        ]
-        emails.session_validated(session, attachments=attachments)
-        log_action(
-            session, "documents.sent", actor=None, data={"documents": [d.pk for d in documents]}
-        )
-    return "sent"
+def documents_sweep(*, now=None) -> dict[str, int]:
+    """Periodic: queue again the documents whose rendering task was lost; give up (failed, for
+    staff to see) on those that were tried the maximum number of times without finishing."""
+    now = now or timezone.now()
+    stuck = Document.objects.filter(status=Document.Status.PENDING, queued_at__lt=now - STUCK_AFTER)
+    requeued, failed = [], 0
+    for document in stuck.order_by("pk")[:500]:
+        with transaction.atomic():
+            document = Document.objects.select_for_update().get(pk=document.pk)
+            if (
+                document.status != Document.Status.PENDING
+                or document.queued_at >= now - STUCK_AFTER
+            ):
+                continue
+            if document.attempts >= MAX_ATTEMPTS:
+                DOCUMENT_STATES.advance(document, Document.Status.FAILED)
+                document.last_error = (
+                    "Génération interrompue à chaque tentative (processus arrêté) : relancez-la."
+                )
+                document.save(update_fields=["status", "last_error"])
+                events.document_failed.emit(**_event_payload(document))
+                failed += 1
+                continue
+            document.queued_at = now
+            document.save(update_fields=["queued_at"])
+            _queue(document.pk)
+            requeued.append(document.pk)
+    return {"requeued": len(requeued), "failed": failed}

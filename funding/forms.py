@@ -41,12 +41,6 @@ class PecUploadForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label="Motif (envoyé au client)", widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 class ClientCancelForm(forms.Form):
     reason = forms.CharField(
         label="Pourquoi annulez-vous ?", widget=forms.Textarea(attrs={"rows": 2})

@@ -6,18 +6,30 @@ import csv
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
+from documents.services import document_request
 from ganapati.errors import DomainError
-from ganapati.models import Funder
-from ganapati.services import log_action
+from ganapati.models import Funder, Role, User
+from ganapati.selectors import organisation_get_or_none
+from ganapati.services import absolute_url, log_action, mail_queue
 from ganapati.uploads import check_pdf
+from sessions import services as session_services
+from sessions.models import FundingMode, TrainingSession
+from sessions.pricing import session_amounts
 
+from . import emails, events
 from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 from .selectors import normalize_idcc
+from .states import FUNDING_STATES
+
+# Lock order, everywhere in this app: the session's row first, then its funding request's.
+# (Two services taking them in opposite orders deadlock under concurrency.)
 
 # How France Compétences spells each OPCO, once accents, case, "OPCO" and punctuation are gone.
 OPCO_SPELLINGS = {
@@ -99,17 +111,12 @@ def agreements_import_france_competences(lines: Iterable[str], *, actor=None) ->
 
 
 def _session_total(session) -> Decimal:
-    from ganapati.selectors import organisation_get_or_none
-    from sessions.pricing import session_amounts
-
     return session_amounts(session, organisation_get_or_none()).total_excl_tax
 
 
 @transaction.atomic
 def funding_request_upload(*, session, actor, upload, values: dict) -> FundingRequest:
     """The client deposits the funder's decision: the PDF and what it says."""
-    from sessions.models import TrainingSession
-
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if session.status != TrainingSession.Status.VALIDATED:
         raise DomainError(
@@ -118,9 +125,12 @@ def funding_request_upload(*, session, actor, upload, values: dict) -> FundingRe
         )
     if session.funder is None:
         raise DomainError("Cette session est financée par l'entreprise : aucun accord à déposer.")
-    existing = FundingRequest.objects.filter(session=session).first()
-    if existing and existing.status == FundingRequest.Status.VALIDATED:
-        raise DomainError("L'accord de prise en charge a déjà été validé par l'équipe.")
+    existing = FundingRequest.objects.select_for_update().filter(session=session).first()
+    if existing is not None:
+        FUNDING_STATES.check(
+            existing, FundingRequest.Status.UPLOADED,
+            message="L'accord de prise en charge a déjà été validé par l'équipe.",
+        )  # fmt: skip
     total = _session_total(session)
     decision = values["decision"]
     amount = values.get("amount_granted") or Decimal("0")
@@ -145,8 +155,13 @@ def funding_request_upload(*, session, actor, upload, values: dict) -> FundingRe
                 field="decision",
             )
     checked = check_pdf(upload, folder="pec")
-    request = existing or FundingRequest(session=session, funder=session.funder)
-    request.status = FundingRequest.Status.UPLOADED
+    if existing is not None:
+        request = existing
+        FUNDING_STATES.advance(request, FundingRequest.Status.UPLOADED)
+    else:
+        request = FundingRequest(
+            session=session, funder=session.funder, status=FundingRequest.Status.UPLOADED
+        )
     request.decision = decision
     request.file_number = values.get("file_number", "")
     request.amount_granted = amount
@@ -171,26 +186,22 @@ def funding_request_upload(*, session, actor, upload, values: dict) -> FundingRe
 @transaction.atomic
 def funding_request_validate(*, request: FundingRequest, actor) -> FundingRequest:
     """Staff validate the PEC: the outcome follows the funder's decision."""
-    from documents.services import document_request
-    from sessions import services as session_services
-    from sessions.models import TrainingSession
-
-    from . import emails
-
-    request = FundingRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != FundingRequest.Status.UPLOADED:
-        raise DomainError(f"Cet accord est « {request.get_status_display()} » : rien à valider.")
     session = TrainingSession.objects.select_for_update().get(pk=request.session_id)
-    request.status = FundingRequest.Status.VALIDATED
+    request = FundingRequest.objects.select_for_update().get(pk=request.pk)
+    FUNDING_STATES.advance(
+        request, FundingRequest.Status.VALIDATED,
+        message="Cet accord est « {current} » : rien à valider.",
+    )  # fmt: skip
     request.reviewed_by = actor
     request.reviewed_at = timezone.now()
     request.save()
     log_action(session, "funding.validated", actor=actor, data={"decision": request.decision})
     if request.decision == FundingRequest.Decision.TOTAL:
         session_services.session_fund(session=session, actor=actor)
+        events.funding_cleared.emit(session_id=session.pk, funding_request_id=request.pk)
     elif request.decision == FundingRequest.Decision.PARTIAL:
         # The agreement is made again with the split; the client accepts the remainder.
-        document_request(session=session, kind="convention",
+        document_request(owner=session, kind="convention",
                          source=f"funding.{request.pk}.partial", actor=actor)  # fmt: skip
         emails.remainder_to_accept(session, request)
     else:
@@ -201,14 +212,14 @@ def funding_request_validate(*, request: FundingRequest, actor) -> FundingReques
 @transaction.atomic
 def funding_request_reject(*, request: FundingRequest, actor, reason: str) -> FundingRequest:
     """Staff refuse the upload (unreadable, wrong session...): the client uploads again."""
-    from . import emails
-
     if not reason.strip():
         raise DomainError("Indiquez le motif du refus : il est envoyé au client.")
+    TrainingSession.objects.select_for_update().get(pk=request.session_id)
     request = FundingRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != FundingRequest.Status.UPLOADED:
-        raise DomainError(f"Cet accord est « {request.get_status_display()} » : rien à refuser.")
-    request.status = FundingRequest.Status.REJECTED
+    FUNDING_STATES.advance(
+        request, FundingRequest.Status.REJECTED,
+        message="Cet accord est « {current} » : rien à refuser.",
+    )  # fmt: skip
     request.rejection_reason = reason.strip()
     request.reviewed_by = actor
     request.reviewed_at = timezone.now()
@@ -230,9 +241,6 @@ def remainder_of(session) -> Decimal:
 def client_commit_to_pay(*, session, actor, ip: str | None) -> ClientCommitment:
     """The client accepts to pay what no funder pays: after a partial or refused PEC, or
     because the company funds the training itself. Gives the green light."""
-    from sessions import services as session_services
-    from sessions.models import FundingMode, TrainingSession
-
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if session.status != TrainingSession.Status.VALIDATED:
         raise DomainError("Il n'y a rien à accepter pour cette session à ce stade.")
@@ -259,6 +267,8 @@ def client_commit_to_pay(*, session, actor, ip: str | None) -> ClientCommitment:
     log_action(session, "funding.client_committed", actor=actor,
                data={"kind": kind, "amount": str(commitment.amount), "ip": ip})  # fmt: skip
     session_services.session_fund(session=session, actor=actor)
+    events.funding_cleared.emit(session_id=session.pk,
+                                funding_request_id=request.pk if request else None)  # fmt: skip
     return commitment
 
 
@@ -273,16 +283,6 @@ def funding_send_reminders(*, today=None) -> dict[str, int]:
     - the first day in 7 days or less without the green light: client, trainer and staff;
     - PECs waiting for review for more than 2 days: one digest to the staff.
     """
-    from datetime import timedelta
-
-    from django.db.models import Min, Q
-
-    from ganapati.models import Role, User
-    from ganapati.services import absolute_url, mail_queue
-    from sessions.models import TrainingSession
-
-    from . import emails
-
     today = today or timezone.localdate()
     counts = {"pec": 0, "start": 0, "staff": 0}
     staff = list(

@@ -98,6 +98,19 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         return [TrainerProfileInline] if obj is not None and obj.is_trainer else []
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not TrainerProfile:
+            return super().save_formset(request, form, formset, change)
+        # The trainer's profile (bank details, commission) is saved through its service.
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or not inline_form.is_valid():
+                continue
+            profile = inline_form.save(commit=False)
+            profile.user = form.instance
+            services.trainer_profile_save_from_admin(
+                profile=profile, actor=request.user, changed=inline_form.changed_data
+            )
+
     def save_model(self, request, obj, form, change):
         services.user_save_from_admin(user=obj, actor=request.user, created=not change)
         if not change:
@@ -138,6 +151,16 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "siret", "city", "idcc", "created_at"]
     search_fields = ["legal_name", "siret", "city"]
     inlines = [ClientContactInline]
+    readonly_fields = ["timeline"]
+
+    def save_model(self, request, obj, form, change):
+        services.company_save_from_admin(
+            company=obj, actor=request.user, changed=form.changed_data, created=not change
+        )
+
+    @admin.display(description="Historique")
+    def timeline(self, obj):
+        return timeline_html(obj)
 
 
 @admin.register(Organisation)
@@ -237,9 +260,13 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Renvoyer les e-mails sélectionnés (échecs ou déjà envoyés)")
     def resend(self, request, queryset):
-        count = services.outbox_resend(
-            email_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
-        )
+        try:
+            count = services.outbox_resend(
+                email_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return
         skipped = queryset.count() - count
         messages.success(request, f"{count} e-mail(s) remis en file d'envoi.")
         if skipped:

@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ganapati.settings")
 
-app = Celery("ganapati")
+# Every task waits for the commit of the transaction that queued it (ganapati.tasks).
+app = Celery("ganapati", task_cls="ganapati.tasks:TransactionAwareTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -6,8 +6,6 @@ Every function here is keyword-only, runs in a transaction, and queues side effe
 from __future__ import annotations
 
 import logging
-import smtplib
-import socket
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -26,6 +24,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from .errors import DomainError, TransientMailError
 from .models import AuditEvent, OutgoingEmail, TrainerProfile, User
+from .outbox_states import OUTBOX_STATES
+from .retries import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -123,27 +123,6 @@ def _queue_send(email_id: int, countdown: int | None = None) -> None:
     )
 
 
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return False
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
-        return True
-    if isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, OSError)):
-        return True
-    try:
-        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
-    except ImportError:  # pragma: no cover - anymail is a dependency
-        return False
-    if isinstance(exc, AnymailRecipientsRefused):
-        return False
-    if isinstance(exc, AnymailAPIError):
-        status = getattr(exc, "status_code", None)
-        return status is None or status == 429 or status >= 500
-    return False
-
-
 def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -172,9 +151,9 @@ def outbox_deliver(*, email_id: int) -> str:
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None:
             return "missing"
-        if email.status != OutgoingEmail.Status.QUEUED:
+        if not OUTBOX_STATES.can(email.status, OutgoingEmail.Status.SENDING):
             return f"skipped-{email.status}"
-        email.status = OutgoingEmail.Status.SENDING
+        OUTBOX_STATES.advance(email, OutgoingEmail.Status.SENDING)
         email.attempts += 1
         email.sending_started_at = timezone.now()
         email.save(update_fields=["status", "attempts", "sending_started_at"])
@@ -188,7 +167,7 @@ def outbox_deliver(*, email_id: int) -> str:
     try:
         message.send(fail_silently=False)
     except Exception as exc:
-        give_up = not _is_transient(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        give_up = not is_transient(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
         _record_failure(email, exc, give_up=give_up)
         if give_up:
             return "failed"
@@ -222,21 +201,25 @@ def retry_delay(attempts: int) -> int:
 
 @transaction.atomic
 def outbox_resend(*, email_ids: list[int], actor: User) -> int:
-    """Staff ask to send again emails that failed or were sent. Returns how many were queued."""
-    emails = list(
-        OutgoingEmail.objects.select_for_update()
-        .filter(pk__in=email_ids)
-        .exclude(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING])
-    )
-    for email in emails:
-        previous = email.status
-        email.status = OutgoingEmail.Status.QUEUED
+    """Staff ask to send again e-mails that failed or were sent. Those still queued or being
+    sent are left alone; if none of the selected can be sent again, the action is refused.
+    Returns how many were queued."""
+    emails = list(OutgoingEmail.objects.select_for_update().filter(pk__in=email_ids))
+    # Sending → queued belongs to the worker (a transient failure); staff resend what ended.
+    done = (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.SENT)
+    eligible = [e for e in emails if e.status in done]
+    if emails and not eligible:
+        raise DomainError(
+            "Ces e-mails sont déjà en file d'attente ou en cours d'envoi : rien à renvoyer."
+        )
+    for email in eligible:
+        previous = OUTBOX_STATES.advance(email, OutgoingEmail.Status.QUEUED)
         email.last_error = ""
         email.next_attempt_at = timezone.now()
         email.save(update_fields=["status", "last_error", "next_attempt_at"])
         log_action(email, "email.resent", actor=actor, data={"previous_status": previous})
         _queue_send(email.pk)
-    return len(emails)
+    return len(eligible)
 
 
 @transaction.atomic
@@ -348,3 +331,38 @@ def trainer_profile_save(
     profile.save()
     if changed:
         log_action(profile, "trainer_profile.updated", actor=actor, data={"fields": changed})
+
+
+def _masked(name: str, value) -> str:
+    """Bank details are audited masked: enough to see a change, not to reuse the account."""
+    text = "" if value is None else str(value)
+    if name in ("iban", "bic") and len(text) > 4:
+        return "•" * (len(text) - 4) + text[-4:]
+    return text
+
+
+@transaction.atomic
+def trainer_profile_save_from_admin(
+    *, profile: TrainerProfile, actor: User, changed: list[str]
+) -> None:
+    """Staff edit a trainer's profile (IBAN, BIC, commission rate...) in the back-office: the
+    same validation as the trainer's own page, and an audit event naming what changed."""
+    before = TrainerProfile.objects.filter(pk=profile.pk).first() if profile.pk else None
+    profile.full_clean()
+    profile.save()
+    if changed:
+        data = {
+            name: {"from": _masked(name, getattr(before, name, None)) if before else "",
+                   "to": _masked(name, getattr(profile, name))}
+            for name in changed
+        }  # fmt: skip
+        log_action(profile.user, "trainer_profile.updated_by_staff", actor=actor, data=data)
+
+
+@transaction.atomic
+def company_save_from_admin(*, company, actor: User, changed: list[str], created: bool) -> None:
+    """Staff create or edit a client company in the back-office (audited)."""
+    company.full_clean()
+    company.save()
+    log_action(company, "company.created" if created else "company.updated", actor=actor,
+               data={"fields": changed})  # fmt: skip

@@ -250,9 +250,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    # Sweepers: pending work whose task was lost (a worker killed, a message dropped) is queued
+    # again; every task is idempotent, so a sweep never does anything twice.
     "outbox-sweep": {
         "task": "ganapati.outbox_sweep",
         "schedule": crontab(minute="*/5"),
+    },
+    "documents-sweep": {
+        "task": "documents.sweep",
+        "schedule": crontab(minute="1-59/5"),
+    },
+    "sessions-sweep": {
+        "task": "sessions.sweep",
+        "schedule": crontab(minute="2-59/5"),
+    },
+    "billing-sweep": {
+        "task": "billing.sweep",
+        "schedule": crontab(minute="3-59/5"),
     },
     "funding-reminders": {
         "task": "funding.send_reminders",

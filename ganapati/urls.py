@@ -11,11 +11,7 @@ handler500 = "ganapati.views.error_500"
 urlpatterns = [
     path("", views.home, name="home"),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
-    path(
-        "formateur/profil/autofacturation/", views.trainer_self_billing, name="trainer_self_billing"
-    ),
     path("", include("sessions.urls")),
-    path("", include("documents.urls")),
     path("", include("funding.urls")),
     path("", include("billing.urls")),
     path("", include("ganapati.help.urls")),

@@ -61,17 +61,6 @@ def trainer_profile(request):
     )  # fmt: skip
 
 
-@role_required(Role.TRAINER)
-@require_http_methods(["POST"])
-def trainer_self_billing(request):
-    from billing.services import trainer_self_billing_accept
-
-    accept = request.POST.get("accept") == "1"
-    trainer_self_billing_accept(trainer=request.user, accept=accept)
-    messages.success(request, "Mandat d'autofacturation " + ("accepté." if accept else "révoqué."))
-    return redirect("trainer_profile")
-
-
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True

@@ -42,37 +42,6 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [SessionDayInline, TraineeInline]
     readonly_fields = ["timeline"]
-    actions = ["prepare_invoices", "audit_export"]
-
-    @admin.action(description="Export d'audit (ZIP) des sessions sélectionnées")
-    def audit_export(self, request, queryset):
-        from django.contrib import messages
-
-        from billing.services import audit_export_request
-
-        job = audit_export_request(
-            session_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
-        )
-        messages.success(
-            request,
-            f"{job} demandé : suivez son avancement dans « Exports d'audit » ; un e-mail vous "
-            "enverra le lien dès qu'il est prêt.",
-        )
-
-    @admin.action(description="Préparer les factures des sessions terminées sélectionnées")
-    def prepare_invoices(self, request, queryset):
-        from django.contrib import messages
-
-        from billing.services import invoices_prepare
-        from ganapati.errors import DomainError
-
-        for session in queryset:
-            try:
-                invoices = invoices_prepare(session=session, actor=request.user)
-            except DomainError as exc:
-                messages.error(request, f"{session.reference} : {exc.message}")
-            else:
-                messages.success(request, f"{session.reference} : {len(invoices)} brouillon(s).")
 
     def get_queryset(self, request):
         return (

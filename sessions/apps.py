@@ -8,9 +8,15 @@ class TrainingSessionsConfig(AppConfig):
     verbose_name = "Sessions de formation"
 
     def ready(self):
+        from documents.events import document_ready
         from ganapati import labels
 
+        from . import receivers
+        from .documents import register_kinds
         from .models import TrainingSession
+
+        register_kinds()
+        document_ready.connect(receivers.send_validation_pack_when_ready)
 
         labels.register(
             statuses=dict(TrainingSession.Status.choices),

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from ganapati.models import User
+from ganapati.models import OutgoingEmail, User
 from ganapati.services import absolute_url, mail_queue
 
 from .models import TrainingSession
@@ -41,6 +41,10 @@ def client_completed(session: TrainingSession):
         context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
         related=session,
     )
+
+
+def validation_pack_sent(session: TrainingSession) -> bool:
+    return OutgoingEmail.objects.filter(key=f"session-validated:{session.pk}:client").exists()
 
 
 def session_validated(session: TrainingSession, *, attachments: list[dict]):

@@ -10,8 +10,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-HOUR = Decimal("1")
-
 
 class Format(models.TextChoices):
     ON_SITE = "on_site", "Présentiel"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from documents.models import Document
+from documents.selectors import is_current_version
 from ganapati.models import Role, User
 
 from .models import Programme, SessionDay, TrainingSession
@@ -68,3 +71,19 @@ def programmes_of(trainer: User) -> QuerySet[Programme]:
 
 def published_programmes() -> QuerySet[Programme]:
     return Programme.objects.filter(published=True).select_related("trainer")
+
+
+def session_document_get_for(*, user: User, pk: int) -> Document:
+    """A ready document of a session the user may see; trainers and clients get the current
+    version only (older ones are for staff and auditors)."""
+    document = Document.objects.filter(
+        pk=pk,
+        status=Document.Status.READY,
+        owner_type=ContentType.objects.get_for_model(TrainingSession),
+        owner_id__in=sessions_visible_to(user).values("pk"),
+    ).first()
+    if document is None:
+        raise Http404("Document introuvable.")
+    if user.role != Role.STAFF and not is_current_version(document):
+        raise Http404("Document introuvable.")
+    return document

@@ -9,13 +9,25 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from documents.models import Document
+from documents.services import document_request
 from ganapati.errors import DomainError
 from ganapati.models import Company, Funder, Role, User
 from ganapati.services import log_action, password_set_url
+from ganapati.uploads import check_pdf
 
-from . import emails, links
-from .models import FundingMode, Programme, SessionDay, Trainee, TrainingSession
-from .states import can_transition
+from . import emails, events, links
+from .documents import VALIDATION_PACK
+from .models import (
+    Attendance,
+    AttendanceScan,
+    FundingMode,
+    Programme,
+    SessionDay,
+    Trainee,
+    TrainingSession,
+)
+from .states import SESSION_STATES
 
 Status = TrainingSession.Status
 
@@ -24,14 +36,10 @@ def _lock(session: TrainingSession) -> TrainingSession:
     return TrainingSession.objects.select_for_update().get(pk=session.pk)
 
 
-def _transition(session: TrainingSession, target: str, *, actor: User | None, **data) -> None:
-    if not can_transition(session.status, target):
-        raise DomainError(
-            f"Action impossible : la session est « {session.get_status_display()} » et ne peut "
-            f"pas passer à « {Status(target).label} »."
-        )
-    previous = session.status
-    session.status = target
+def _transition(
+    session: TrainingSession, target: str, *, actor: User | None, message: str | None = None, **data
+) -> None:
+    previous = SESSION_STATES.advance(session, target, message=message)
     log_action(
         session,
         f"session.{target}",
@@ -318,11 +326,38 @@ def session_validate(*, session: TrainingSession, actor: User) -> TrainingSessio
     session.validated_at = timezone.now()
     _transition(session, Status.VALIDATED, actor=actor)
     session.save()
-    # The quote, agreement and programme are rendered by a worker after commit, then emailed.
-    from documents.services import documents_request_validation_pack
-
-    documents_request_validation_pack(session=session, actor=actor)
+    # The quote, agreement and programme are rendered by workers after commit, then emailed
+    # together once all three are ready (validation_pack_send_if_ready).
+    for kind in VALIDATION_PACK:
+        document_request(owner=session, kind=kind, source="session.validated", actor=actor)
+    events.session_validated.emit(session_id=session.pk)
     return session
+
+
+def validation_pack_send_if_ready(*, session_id: int) -> str:
+    """Once quote, agreement and programme are ready, email them (once) to the client."""
+    with transaction.atomic():
+        session = TrainingSession.objects.select_for_update().get(pk=session_id)
+        documents = list(
+            Document.objects.for_owner(session).filter(
+                source="session.validated", kind__in=VALIDATION_PACK
+            )
+        )
+        if len(documents) != len(VALIDATION_PACK) or any(
+            d.status != Document.Status.READY for d in documents
+        ):
+            return "not-ready"
+        if emails.validation_pack_sent(session):
+            return "skipped-sent"
+        documents.sort(key=lambda d: VALIDATION_PACK.index(d.kind))
+        attachments = [
+            {"name": d.file.name, "filename": d.filename, "mimetype": "application/pdf"}
+            for d in documents
+        ]
+        emails.session_validated(session, attachments=attachments)
+        log_action(session, "documents.sent", actor=None,
+                   data={"documents": [d.pk for d in documents]})  # fmt: skip
+    return "sent"
 
 
 @transaction.atomic
@@ -336,6 +371,7 @@ def session_cancel(*, session: TrainingSession, actor: User, reason: str) -> Non
     _transition(session, Status.CANCELLED, actor=actor, reason=session.cancel_reason)
     session.save()
     emails.session_cancelled(session)
+    events.session_cancelled.emit(session_id=session.pk)
 
 
 @transaction.atomic
@@ -365,23 +401,22 @@ def session_fund(*, session: TrainingSession, actor: User | None) -> None:
     _transition(session, Status.FUNDED, actor=actor)
     session.save()
     emails.green_light(session)
+    events.session_funded.emit(session_id=session.pk)
 
 
 @transaction.atomic
 def session_start(*, session: TrainingSession, actor: User) -> None:
     """The trainer starts: only after the green light. The attendance sheet is generated."""
-    from documents.services import document_request
-
     session = _lock(session)
-    if session.status != Status.FUNDED:
-        raise DomainError(
-            "La session ne peut démarrer qu'après le feu vert : accord de prise en charge "
-            "validé par l'équipe, ou engagement de paiement de l'entreprise."
-        )
     session.started_at = timezone.now()
-    _transition(session, Status.RUNNING, actor=actor)
+    _transition(
+        session, Status.RUNNING, actor=actor,
+        message="La session ne peut démarrer qu'après le feu vert : accord de prise en charge "
+        "validé par l'équipe, ou engagement de paiement de l'entreprise (elle est « {current} »).",
+    )  # fmt: skip
     session.save()
-    document_request(session=session, kind="emargement", source="session.running", actor=actor)
+    document_request(owner=session, kind="emargement", source="session.running", actor=actor)
+    events.session_started.emit(session_id=session.pk)
 
 
 def _half_days(session: TrainingSession) -> list[tuple[SessionDay, str]]:
@@ -402,8 +437,6 @@ def attendance_record(
 
     `present` holds (trainee id, day id, "am"/"pm") triples. Returns the number of rows written.
     """
-    from .models import Attendance
-
     session = _lock(session)
     if session.status != Status.RUNNING:
         raise DomainError("L'émargement se saisit pendant la session (après son démarrage).")
@@ -426,18 +459,12 @@ def attendance_record(
 
 
 def attended_hours(trainee) -> Decimal:
-    from .models import Attendance
-
     rows = Attendance.objects.filter(trainee=trainee, present=True).select_related("day")
     return sum((row.hours for row in rows), Decimal("0"))
 
 
 @transaction.atomic
 def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> None:
-    from ganapati.uploads import check_pdf
-
-    from .models import AttendanceScan
-
     session = _lock(session)
     if session.status not in (Status.RUNNING, Status.COMPLETED):
         raise DomainError("Les feuilles signées se déposent une fois la session démarrée.")
@@ -455,10 +482,6 @@ def session_complete(
 ) -> None:
     """The trainer declares the end: each trainee's result is recorded and the certificates
     and attestations are generated with the hours actually attended."""
-    from documents.services import document_request
-
-    from .models import Attendance
-
     session = _lock(session)
     if session.status != Status.RUNNING:
         raise DomainError("Seule une session en cours peut être déclarée terminée.")
@@ -487,6 +510,30 @@ def session_complete(
     for trainee in trainees:
         for kind in ("certificat", "attestation"):
             document_request(
-                session=session, kind=kind, trainee=trainee, source="session.completed",
+                owner=session, kind=kind, subject=trainee, source="session.completed",
                 actor=actor,
             )  # fmt: skip
+    events.session_completed.emit(session_id=session.pk)
+
+
+def sessions_sweep() -> dict[str, int]:
+    """Periodic: the validation packs whose three documents are ready but whose email was never
+    queued (the worker that rendered the last one died before its event was handled)."""
+    from datetime import timedelta
+
+    from ganapati.models import OutgoingEmail
+
+    recent = TrainingSession.objects.filter(
+        status__in=[Status.VALIDATED, Status.FUNDED, Status.RUNNING, Status.COMPLETED],
+        validated_at__gte=timezone.now() - timedelta(days=30),
+    ).values_list("pk", flat=True)
+    sent_keys = set(
+        OutgoingEmail.objects.filter(
+            key__startswith="session-validated:", key__endswith=":client"
+        ).values_list("key", flat=True)
+    )
+    sent = 0
+    for session_id in recent:
+        if f"session-validated:{session_id}:client" not in sent_keys:
+            sent += validation_pack_send_if_ready(session_id=session_id) == "sent"
+    return {"packs_sent": sent}

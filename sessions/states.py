@@ -1,19 +1,25 @@
 """The session's states and the transitions allowed between them: one place, one table."""
 
+from ganapati.states import StateMachine
+
 from .models import TrainingSession
 
 S = TrainingSession.Status
 
-TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.AWAITING_CLIENT, S.READY, S.CANCELLED},
-    S.AWAITING_CLIENT: {S.DRAFT, S.READY, S.CANCELLED},
-    S.READY: {S.VALIDATED, S.CANCELLED},
-    S.VALIDATED: {S.FUNDED, S.CANCELLED},
-    S.FUNDED: {S.RUNNING, S.CANCELLED},
-    S.RUNNING: {S.COMPLETED},
-    S.COMPLETED: set(),
-    S.CANCELLED: set(),
-}
+SESSION_STATES = StateMachine.from_table(
+    "la session",
+    {
+        S.DRAFT: {S.AWAITING_CLIENT, S.READY, S.CANCELLED},
+        S.AWAITING_CLIENT: {S.DRAFT, S.READY, S.CANCELLED},
+        S.READY: {S.VALIDATED, S.CANCELLED},
+        S.VALIDATED: {S.FUNDED, S.CANCELLED},
+        S.FUNDED: {S.RUNNING, S.CANCELLED},
+        S.RUNNING: {S.COMPLETED},
+        S.COMPLETED: set(),
+        S.CANCELLED: set(),
+    },
+    dict(S.choices),
+)
 
 # What is expected next, and from whom: shown on dashboards and session pages.
 NEXT_ACTION = {
@@ -26,7 +32,3 @@ NEXT_ACTION = {
     S.COMPLETED: ("équipe", "Session terminée : à facturer"),
     S.CANCELLED: ("", "Session annulée"),
 }
-
-
-def can_transition(current: str, target: str) -> bool:
-    return target in TRANSITIONS.get(current, set())

@@ -41,4 +41,10 @@ urlpatterns = [
     path("session/<str:token>/", views.client_link, name="client_link"),
     path("programmes/", views.catalogue, name="catalogue"),
     path("programmes/<int:pk>/", views.programme_public, name="programme_public"),
+    path("documents/<int:pk>/telecharger/", views.document_download, name="document_download"),
+    path(
+        "formateur/sessions/<int:pk>/apercu/<str:kind>/",
+        views.document_preview,
+        name="document_preview",
+    ),
 ]

@@ -1,11 +1,13 @@
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from documents.models import DocumentKind
+from documents import pdf
 from documents.selectors import current_documents
 from ganapati.errors import DomainError
 from ganapati.models import Role, TrainerProfile
@@ -13,6 +15,7 @@ from ganapati.permissions import role_required
 from ganapati.selectors import audit_timeline, organisation_get_or_none
 from ganapati.services import absolute_url
 
+from . import documents as session_documents
 from . import links, selectors, services
 from .forms import (
     CancelForm,
@@ -24,8 +27,8 @@ from .forms import (
     TrainingForm,
     trainee_formset,
 )
-from .models import SessionDay, TrainingSession
-from .states import NEXT_ACTION, TRANSITIONS
+from .models import Attendance, SessionDay, TrainingSession
+from .states import NEXT_ACTION, SESSION_STATES
 
 PAGE_SIZE = 20
 HALF_LABELS = {"am": "matin", "pm": "après-midi"}
@@ -45,8 +48,7 @@ def trainer_home(request):
         status = None
     query = request.GET.get("q", "").strip()
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
-    page = Paginator(sessions.select_related("payout"), PAGE_SIZE).get_page(request.GET.get("page"))
-    _attach_shares(page.object_list, request.user)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     return render(
         request,
@@ -279,48 +281,6 @@ def _link_url(session) -> str | None:
     return absolute_url(reverse("client_link", args=[links.make_token(session)]))
 
 
-def _attach_shares(sessions, trainer) -> None:
-    """Each listed session's share for the trainer: paid out, or estimated from the price."""
-    from decimal import Decimal
-
-    from billing.models import Payout
-    from billing.services import commission_rate_for, trainer_share
-
-    organisation = organisation_get_or_none()
-    rate = commission_rate_for(trainer, organisation) if organisation else None
-    for session in sessions:
-        try:
-            session.share = session.payout.amount
-            session.share_is_final = True
-            continue
-        except Payout.DoesNotExist:
-            session.share_is_final = False
-        if rate is None or session.price_excl_tax is None:
-            session.share = None
-            continue
-        units = 1 if session.price_basis == "per_session" else session.trainee_count
-        session.share = trainer_share(Decimal(session.price_excl_tax) * units, rate)[1]
-
-
-def _trainer_share(session) -> dict:
-    """The trainer's share: estimated from the price before payment, actual after."""
-    from billing.models import Payout
-    from billing.services import commission_rate_for, trainer_share
-
-    payout = Payout.objects.filter(session=session).first()
-    if payout is not None:
-        return {"payout": payout}
-    organisation = organisation_get_or_none()
-    if organisation is None or session.price_excl_tax is None:
-        return {}
-    from .pricing import session_amounts
-
-    total = session_amounts(session, organisation).total_excl_tax
-    rate = commission_rate_for(session.trainer, organisation)
-    commission, amount = trainer_share(total, rate)
-    return {"estimate": amount, "rate": rate, "total": total}
-
-
 @role_required(Role.TRAINER)
 def session_detail(request, pk):
     session = _trainer_session(request, pk)
@@ -337,9 +297,8 @@ def session_detail(request, pk):
             "cancel_form": CancelForm(),
             "total_hours": services.total_hours(session.days.all()),
             "documents": current_documents(session),
-            "document_kinds": DocumentKind.choices,
-            "share": _trainer_share(session),
-            "cancellable": [s for s, targets in TRANSITIONS.items() if "cancelled" in targets],
+            "document_kinds": [(kind, label) for kind, label, _ in session_documents.KINDS],
+            "cancellable": SESSION_STATES.sources_of(TrainingSession.Status.CANCELLED),
         },
     )
 
@@ -509,10 +468,7 @@ def client_session_detail(request, pk):
         "sessions/client_session_detail.html",
         {"session": session, "next_action": NEXT_ACTION[session.status],
          "total_hours": services.total_hours(session.days.all()),
-         "documents": [d for d in current_documents(session) if d.status == "ready"],
-         "invoices": session.invoices.filter(payer_kind="company").exclude(pdf=""),
-         "reimbursement": session.funding_mode != "opco_subrogation"
-         and session.invoices.filter(payer_kind="company", status="paid").exists()},
+         "documents": [d for d in current_documents(session) if d.status == "ready"]},
     )  # fmt: skip
 
 
@@ -553,8 +509,6 @@ def session_start(request, pk):
 @require_http_methods(["GET", "POST"])
 def session_attendance(request, pk):
     """Present/absent per trainee and half-day, and the signed sheets scanned as PDF."""
-    from .models import Attendance
-
     session = _trainer_session(request, pk)
     halves = services._half_days(session)
     trainees = list(session.trainees.all())
@@ -621,3 +575,40 @@ def session_complete(request, pk):
             return redirect("session_detail", pk=session.pk)
     rows = [{"trainee": t, "hours": services.attended_hours(t)} for t in trainees]
     return render(request, "sessions/session_complete.html", {"session": session, "rows": rows})
+
+
+# --- Documents of a session (the rights are those of the session) ------------------------------
+
+
+@role_required(Role.TRAINER, Role.CLIENT, Role.STAFF)
+def document_download(request, pk):
+    document = selectors.session_document_get_for(user=request.user, pk=pk)
+    try:
+        handle = default_storage.open(document.file.name, "rb")
+    except OSError as exc:
+        raise Http404("Fichier introuvable.") from exc
+    return FileResponse(
+        handle, as_attachment=True, filename=document.filename, content_type="application/pdf"
+    )
+
+
+@role_required(Role.TRAINER)
+def document_preview(request, pk, kind):
+    """The trainer checks a document before validating: same template, as a web page."""
+    if kind not in session_documents.LABELS:
+        raise Http404("Document inconnu.")
+    session = selectors.session_get_for(user=request.user, pk=pk)
+    trainee = session.trainees.first() if kind in session_documents.PER_TRAINEE else None
+    if kind in session_documents.PER_TRAINEE and trainee is None:
+        return HttpResponse(
+            "Ce document est individuel : ajoutez d'abord un stagiaire.", status=404,
+            content_type="text/plain; charset=utf-8",
+        )  # fmt: skip
+    from documents.registry import build_context, get
+
+    try:
+        context = build_context(kind, session, subject=trainee)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    context.update(preview=True, back_url=reverse("session_detail", args=[session.pk]))
+    return HttpResponse(pdf.render_html(get(kind).template, context))

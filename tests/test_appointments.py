@@ -583,6 +583,6 @@ def test_the_tasks_can_run_twice(advisor, db):
     from ganapati.appointments import tasks
 
     book(paris(in_days(1), 9))
-    assert tasks.appointment_reminders.delay().get() == 1
-    assert tasks.appointment_reminders.delay().get() == 0
-    assert tasks.appointments_purge.delay().get() == 0
+    assert tasks.appointment_reminders.apply().get() == 1
+    assert tasks.appointment_reminders.apply().get() == 0
+    assert tasks.appointments_purge.apply().get() == 0

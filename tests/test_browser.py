@@ -285,7 +285,7 @@ def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
     page.wait_for_load_state()
     assert "Session terminée" in page.content()
 
-    certificate = Document.objects.get(session=session, kind="certificat", trainee=first)
+    certificate = Document.objects.for_owner(session).for_subject(first).get(kind="certificat")
     with certificate.file.open("rb") as handle:
         assert "10 h 30" in pdf_text(handle.read())
 

@@ -160,7 +160,7 @@ def test_partial_pec_needs_the_clients_acceptance_and_regenerates_the_agreement(
     staff_validates(client, staff, FundingRequest.objects.get(), django_capture_on_commit_callbacks)
     validated.refresh_from_db()
     assert validated.status == "validated"  # not yet: the remainder must be accepted
-    agreement = Document.objects.get(session=validated, kind="convention", version=2)
+    agreement = Document.objects.for_owner(validated).get(kind="convention", version=2)
     assert agreement.status == "ready"
     from .test_documents import pdf_text
 
@@ -274,7 +274,7 @@ def test_attendance_and_completion_give_certificates_with_the_attended_hours(
     login(client, trainer)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("session_start", args=[validated.pk]))
-    assert Document.objects.get(session=validated, kind="emargement").status == "ready"
+    assert Document.objects.for_owner(validated).get(kind="emargement").status == "ready"
     absent, present = list(validated.trainees.all())
     day = validated.days.first()
     keys = [
@@ -297,10 +297,10 @@ def test_attendance_and_completion_give_certificates_with_the_attended_hours(
     assert "Annuler la session" not in page  # a completed session cannot be cancelled
     from .test_documents import pdf_text
 
-    certificate = Document.objects.get(session=validated, kind="certificat", trainee=absent)
+    certificate = Document.objects.for_owner(validated).for_subject(absent).get(kind="certificat")
     with certificate.file.open("rb") as handle:
         assert "10 h 30" in pdf_text(handle.read())  # 14 h minus a 3 h 30 morning
-    attestation = Document.objects.get(session=validated, kind="attestation", trainee=absent)
+    attestation = Document.objects.for_owner(validated).for_subject(absent).get(kind="attestation")
     with attestation.file.open("rb") as handle:
         text = pdf_text(handle.read())
     assert "10 h 30 sur 14 h" in text and "Objectifs atteints." in text

@@ -502,29 +502,6 @@ def test_the_client_form_adds_trainee_rows_up_to_the_places_without_javascript(c
     assert session.status == "awaiting_client"
 
 
-ALL = [s.value for s in TrainingSession.Status]
-
-
-@pytest.mark.parametrize("current", ALL)
-@pytest.mark.parametrize("target", ALL)
-def test_only_the_transitions_of_the_table_are_allowed(trainer, current, target):
-    from ganapati.errors import DomainError
-    from sessions.services import _transition
-    from sessions.states import TRANSITIONS
-
-    session = TrainingSessionFactory(trainer=trainer, days=0)
-    session.status = current
-    if target in TRANSITIONS[current]:
-        _transition(session, target, actor=trainer)
-        assert session.status == target
-        event = AuditEvent.objects.get(action=f"session.{target}")
-        assert event.data["from"] == current and event.data["to"] == target
-    else:
-        with pytest.raises(DomainError, match="Action impossible"):
-            _transition(session, target, actor=trainer)
-        assert session.status == current
-
-
 def test_staff_see_every_session_in_the_admin_and_trainers_do_not(
     client, staff, trainer, client_user
 ):

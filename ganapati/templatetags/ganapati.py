@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django import template
-from django.utils import timezone
 
 register = template.Library()
 NARROW_NBSP = "\u202f"
@@ -20,14 +19,6 @@ def duration_fr(value) -> str:
     if minutes or not hours:
         parts.append(f"{minutes} minute{'s' if minutes > 1 else ''}")
     return " ".join(parts)
-
-
-@register.filter
-def local(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A datetime in Europe/Paris, formatted."""
-    if value is None:
-        return ""
-    return timezone.localtime(value).strftime(fmt)
 
 
 @register.filter
@@ -101,3 +92,19 @@ def divide(value, other):
     if not other:
         return None
     return (Decimal(str(value)) / Decimal(str(other))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@register.simple_tag(takes_context=True)
+def panels(context, slot: str, obj):
+    """The panels higher apps contribute to this slot of the page (see ganapati.panels)."""
+    from ganapati.panels import render_slot
+
+    return render_slot(slot, context.get("request"), obj)
+
+
+@register.simple_tag(takes_context=True)
+def row_panels(context, slot: str, objects):
+    """{pk: html} of the panels contributed to each row of a list (one call per page)."""
+    from ganapati.panels import render_rows
+
+    return render_rows(slot, context.get("request"), objects)

@@ -1,13 +1,19 @@
-"""Demo sessions, one per state, made through the real services (so with their timelines)."""
+"""Demo sessions, one per state, made through the real services of every app (so with their
+timelines). In the top app, since it drives sessions, funding and billing."""
 
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from funding.services import funding_request_upload, funding_request_validate
 from ganapati.models import Funder
+from sessions import services
+from sessions.models import TrainingSession
+from sessions.pricing import session_amounts
 
-from . import services
+from .services import invoice_issue, invoices_prepare, payment_record
 
 TRAININGS = [
     ("Excel : tableaux croisés dynamiques", "draft", Decimal("7")),
@@ -112,12 +118,6 @@ def make_demo_sessions(*, trainer, client):
 
 def _fund(session, *, client):
     """A total PEC, deposited by the client and validated by the staff, as in real life."""
-    from django.contrib.auth import get_user_model
-
-    from funding.services import funding_request_upload, funding_request_validate
-
-    from .pricing import session_amounts
-
     staff = get_user_model().objects.filter(role="staff").first()
     total = session_amounts(session, None).total_excl_tax
     request = funding_request_upload(
@@ -144,12 +144,6 @@ def _demo_pdf():
 
 def _invoice_and_pay(session):
     """The OPCO's invoice issued (Factur-X) and paid: the trainer's payout is ready."""
-    from django.contrib.auth import get_user_model
-
-    from billing.services import invoice_issue, invoices_prepare, payment_record
-
-    from .models import TrainingSession
-
     staff = get_user_model().objects.filter(role="staff").first()
     funder = TrainingSession.objects.select_related("funder").get(pk=session.pk).funder
     if not funder.billing_address:

@@ -1,4 +1,10 @@
-"""The one source of truth of every document: all values come from the session here."""
+"""The documents of a training session — quote, agreement, programme, attendance sheet,
+certificate of completion, end-of-training attestation — registered with the documents service.
+
+Every value comes from the session here (one source of truth); the legal wording from
+`ganapati/legal.py`. Higher apps add what they own to a kind's context (funding adds the
+funders' split to the agreement) through `documents.registry.extend`.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,27 @@ from datetime import timedelta
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from documents.registry import DocumentType, register
 from ganapati import legal
 from ganapati.selectors import organisation_get
-from sessions.models import TrainingSession
-from sessions.pricing import session_amounts
-from sessions.services import attended_hours as session_attended_hours
-from sessions.services import total_hours
 
-from .models import DocumentKind
+from .models import Trainee, TrainingSession
+from .pricing import session_amounts
 
 QUOTE_VALIDITY_DAYS = 30
-TEMPLATES = {kind: f"documents/{kind}.html" for kind in DocumentKind.values}
-PER_TRAINEE = {DocumentKind.CERTIFICATE, DocumentKind.ATTESTATION}
+
+KINDS = [
+    ("devis", "Devis", False),
+    ("convention", "Convention de formation", False),
+    ("programme", "Programme de formation", False),
+    ("emargement", "Feuille d'émargement", False),
+    ("certificat", "Certificat de réalisation", True),
+    ("attestation", "Attestation de fin de formation", True),
+]
+LABELS = {kind: label for kind, label, _ in KINDS}
+PER_TRAINEE = {kind for kind, _, per_trainee in KINDS if per_trainee}
+# Emailed to the client, together, once the trainer validates.
+VALIDATION_PACK = ["devis", "convention", "programme"]
 
 
 def _logo_data_uri(organisation) -> str | None:
@@ -41,25 +56,18 @@ def _assessment(trainee) -> str:
     return f"{verdict}. {trainee.assessment_result}".strip()
 
 
-def _funding(session):
-    """The validated funding, for the split on an amended agreement."""
-    from funding.models import FundingRequest
-
-    request = FundingRequest.objects.filter(session=session, status="validated").first()
-    if request is None or request.decision == "total":
-        return None
-    return request
-
-
-def document_context(
+def session_document_context(
     session: TrainingSession,
     kind: str,
     *,
     version: int | None = None,
-    trainee=None,
+    trainee: Trainee | None = None,
     issued_at=None,
     attended_hours=None,
 ) -> dict:
+    from .services import attended_hours as trainee_attended_hours
+    from .services import total_hours
+
     organisation = organisation_get()
     days = list(session.days.all())
     trainees = list(session.trainees.all())
@@ -67,11 +75,11 @@ def document_context(
     hours = total_hours(days)
     if attended_hours is None and trainee is not None and trainee.attendance.exists():
         # Certificates and attestations carry the hours actually attended.
-        attended_hours = session_attended_hours(trainee)
+        attended_hours = trainee_attended_hours(trainee)
     reference = f"{kind.upper()}-{session.reference}" + (f"-v{version}" if version else "-APERÇU")
     return {
         "kind": kind,
-        "kind_label": DocumentKind(kind).label,
+        "kind_label": LABELS[kind],
         "reference": reference,
         "version": version,
         "issued_on": issued,
@@ -91,7 +99,7 @@ def document_context(
         "trainee": trainee,
         "attended_hours": hours if attended_hours is None else attended_hours,
         "assessment_result": _assessment(trainee),
-        "funding": _funding(session),
+        "funding": None,  # the funding app adds the validated split to the agreement
         "amounts": session_amounts(session, organisation),
         "legal": legal,
         "subrogation": session.funding_mode == "opco_subrogation",
@@ -99,3 +107,28 @@ def document_context(
             funder=session.funder.name if session.funder else "OPCO"
         ),
     }
+
+
+def _title(kind: str):
+    def title(session: TrainingSession, trainee: Trainee | None) -> str:
+        who = f"-{trainee.last_name} {trainee.first_name}" if trainee is not None else ""
+        return f"{LABELS[kind]} {session.reference}{who}"
+
+    return title
+
+
+def _context(kind: str):
+    def context(session: TrainingSession, *, subject=None, version=None, issued_at=None):
+        return session_document_context(
+            session, kind, version=version, trainee=subject, issued_at=issued_at
+        )
+
+    return context
+
+
+def register_kinds() -> None:
+    for order, (kind, label, per_trainee) in enumerate(KINDS):
+        register(DocumentType(
+            kind=kind, label=label, template=f"documents/{kind}.html", context=_context(kind),
+            title=_title(kind), per_subject=per_trainee, order=order,
+        ))  # fmt: skip

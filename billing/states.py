@@ -1,0 +1,41 @@
+"""The states of billing's entities, each with its table (the guard is ganapati.states)."""
+
+from ganapati.states import StateMachine
+
+from .models import AuditExportJob, Invoice, Payout
+
+I = Invoice.Status  # noqa: E741
+INVOICE_STATES = StateMachine.from_table(
+    "la facture",
+    {
+        I.DRAFT: {I.ISSUED},
+        I.ISSUED: {I.PAID, I.CANCELLED},
+        I.PAID: {I.CANCELLED},
+        I.CANCELLED: set(),
+    },
+    dict(I.choices),
+)
+
+P = Payout.Status
+PAYOUT_STATES = StateMachine.from_table(
+    "le versement",
+    {
+        P.READY: {P.BATCHED},
+        P.BATCHED: {P.PAID},
+        P.PAID: set(),
+    },
+    dict(P.choices),
+)
+
+E = AuditExportJob.Status
+EXPORT_STATES = StateMachine.from_table(
+    "l'export",
+    {
+        E.PENDING: {E.RUNNING},
+        # A running export whose worker died is queued again by the sweeper.
+        E.RUNNING: {E.DONE, E.FAILED, E.PENDING},
+        E.FAILED: {E.PENDING},
+        E.DONE: set(),
+    },
+    dict(E.choices),
+)

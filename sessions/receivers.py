@@ -1,0 +1,14 @@
+"""What the sessions app does when events of the apps below it happen."""
+
+from .documents import VALIDATION_PACK
+
+
+def send_validation_pack_when_ready(*, owner_type, owner_id, kind, source, **_):
+    """A document of the validation pack is ready: once all three are, email them."""
+    if owner_type != "training_sessions.trainingsession" or source != "session.validated":
+        return
+    if kind not in VALIDATION_PACK:
+        return
+    from .services import validation_pack_send_if_ready
+
+    validation_pack_send_if_ready(session_id=owner_id)

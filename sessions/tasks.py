@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="sessions.send_validation_pack", acks_late=True)
+def send_validation_pack(session_id: int) -> str:
+    """Email the quote, agreement and programme once all three are ready (idempotent)."""
+    return services.validation_pack_send_if_ready(session_id=session_id)
+
+
+@shared_task(name="sessions.sweep")
+def sweep() -> dict:
+    return services.sessions_sweep()
