@@ -470,6 +470,16 @@ def test_too_many_attempts_on_a_link_are_refused_with_a_french_message_never_a_5
     assert appointment.status == "booked" and appointment.start == paris(in_days(2), 10)
 
 
+def test_a_booking_may_only_go_from_booked_to_cancelled():
+    from ganapati.appointments.states import APPOINTMENT_STATES
+
+    table = {
+        (a, b) for a in APPOINTMENT_STATES.states for b in APPOINTMENT_STATES.states
+        if APPOINTMENT_STATES.can(a, b)
+    }  # fmt: skip
+    assert table == {("booked", "cancelled")}
+
+
 def test_a_call_that_has_started_can_no_longer_be_cancelled_or_moved(advisor):
     start = paris(in_days(2), 10)
     appointment = book(start)

@@ -21,6 +21,7 @@ from ..selectors import organisation_get_or_none
 from ..services import absolute_url, log_action
 from . import emails, ics, links, selectors
 from .slots import SLOT
+from .states import APPOINTMENT_STATES
 
 TAKEN = "Ce créneau vient d'être réservé, choisissez-en un autre."
 PAST = "Ce créneau est déjà passé ou trop proche : choisissez-en un autre."
@@ -176,9 +177,7 @@ def appointment_cancel(
     now = now or timezone.now()
     appointment = _locked(appointment)
     _check_changeable(appointment, now)
-    if Appointment.Status.CANCELLED not in Appointment.TRANSITIONS[appointment.status]:
-        raise DomainError("Ce rendez-vous ne peut pas être annulé.")
-    appointment.status = Appointment.Status.CANCELLED
+    APPOINTMENT_STATES.advance(appointment, Appointment.Status.CANCELLED)
     appointment.cancelled_at = now
     appointment.sequence += 1
     appointment.save(update_fields=["status", "cancelled_at", "sequence"])

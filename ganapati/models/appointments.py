@@ -137,9 +137,6 @@ class Appointment(models.Model):
         BILLING = "billing", "Facturation et paiement"
         OTHER = "other", "Autre question"
 
-    # Which transitions a booking may make (moving keeps it booked).
-    TRANSITIONS = {Status.BOOKED: {Status.CANCELLED}, Status.CANCELLED: set()}
-
     advisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="conseiller",
