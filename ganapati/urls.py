@@ -11,6 +11,18 @@ handler500 = "ganapati.views.error_500"
 urlpatterns = [
     path("", views.home, name="home"),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
+    path("client/entreprise/", views.company_people, name="company_people"),
+    path("client/entreprise/inviter/", views.company_invite, name="company_invite"),
+    path(
+        "client/entreprise/membres/<int:pk>/retirer/",
+        views.company_member_remove,
+        name="company_member_remove",
+    ),
+    path(
+        "client/entreprise/demandes/<int:pk>/",
+        views.join_request_decide,
+        name="join_request_decide",
+    ),
     path("", include("sessions.urls")),
     path("", include("funding.urls")),
     path("", include("billing.urls")),

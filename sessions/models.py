@@ -177,6 +177,10 @@ class TrainingSession(TrainingContent):
         related_name="sessions",
     )
     client_completed_at = models.DateTimeField("complété par le client le", null=True, blank=True)
+    # The client's details exactly as typed (link or trainer): the form shows them back, and
+    # staff compare them with the company's record. An existing company is never rewritten
+    # from them, and an existing account is never attached from them.
+    client_submission = models.JSONField("informations saisies", default=dict, blank=True)
     # The shared link: a signed token carrying (session, version); revoking bumps the version.
     link_version = models.PositiveIntegerField(default=0)
     link_expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
@@ -220,8 +224,15 @@ class TrainingSession(TrainingContent):
                 condition=~models.Q(
                     status__in=["ready", "validated", "funded", "running", "completed"]
                 )
-                | models.Q(company__isnull=False, contact__isnull=False),
-                name="session_ready_has_client",
+                | models.Q(company__isnull=False),
+                name="session_ready_has_company",
+            ),
+            # The contact may still have to confirm their address when the session is ready;
+            # it is validated only with a confirmed contact.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["validated", "funded", "running", "completed"])
+                | models.Q(contact__isnull=False),
+                name="session_validated_has_contact",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["validated", "funded", "running", "completed"])

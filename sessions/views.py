@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import pdf
 from documents.selectors import current_documents
+from ganapati import ratelimit
 from ganapati.errors import DomainError
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
@@ -31,6 +32,9 @@ from .models import Attendance, SessionDay, TrainingSession
 from .states import NEXT_ACTION, SESSION_STATES
 
 PAGE_SIZE = 20
+# The share link's form, anonymous: bounded per address and per session (attempts, seconds).
+LINK_POSTS_PER_IP = (20, 3600)
+LINK_POSTS_PER_SESSION = (30, 3600)
 HALF_LABELS = {"am": "matin", "pm": "après-midi"}
 
 
@@ -422,10 +426,11 @@ def client_link(request, token):
             raise links.LinkError("Cette session n'existe plus.")
         if session.status == TrainingSession.Status.CANCELLED:
             raise links.LinkError("Cette session a été annulée.")
-        if session.status == TrainingSession.Status.VALIDATED:
+        if not session.is_editable:
+            # Validated: no form and no data any more, whoever holds the link.
             if version != session.link_version:
                 raise links.LinkError("Ce lien a été remplacé par un plus récent.")
-            return render(request, "sessions/client_link_done.html", {"session": session})
+            return render(request, "sessions/client_link_done.html", status=410)
         links.check_link(session, version)
     except links.LinkError as exc:
         return render(
@@ -433,17 +438,60 @@ def client_link(request, token):
         )
 
     form, trainees = _client_forms(request, session, request.POST or None)
+    status = 200
     if more := _wants_another_trainee(request, session):
         form, trainees = more
-    elif request.method == "POST" and _submit_client(request, session, form, trainees, actor=None):
-        return render(
-            request, "sessions/client_link_thanks.html", {"session": session, "token": token}
-        )
+    elif request.method == "POST":
+        try:
+            ratelimit.check(
+                request, "client_link",
+                keys={"ip": ratelimit.client_ip(request), "session": str(session.pk)},
+                limits={"ip": LINK_POSTS_PER_IP, "session": LINK_POSTS_PER_SESSION},
+            )  # fmt: skip
+        except DomainError as exc:
+            form.is_valid()
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            if _submit_client(request, session, form, trainees, actor=None):
+                return render(
+                    request, "sessions/client_link_thanks.html",
+                    {"session": session, "token": token},
+                )  # fmt: skip
     return render(
         request,
         "sessions/client_link.html",
         {"session": session, "form": form, "trainees": trainees},
+        status=status,
     )
+
+
+def session_contact_confirm(request, token):
+    """An address that already has an account was named as the session's contact: its owner,
+    logged in as that account, confirms (a form cannot attach an existing account)."""
+    try:
+        session_id, email = links.read_contact_token(token)
+    except links.LinkError as exc:
+        return render(
+            request, "sessions/client_link_invalid.html", {"message": exc.message}, status=404
+        )
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    session = TrainingSession.objects.filter(pk=session_id).first()
+    if request.method == "POST" and session is not None:
+        try:
+            services.session_contact_confirm(session=session, user=request.user, email=email)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "C'est confirmé : vous êtes le contact de cette formation.")
+            return redirect("client_session_detail", pk=session.pk)
+    return render(
+        request, "sessions/contact_confirm.html",
+        {"email": email, "found": session is not None and session.is_editable},
+    )  # fmt: skip
 
 
 # --- Client space ------------------------------------------------------------------------------

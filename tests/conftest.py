@@ -41,6 +41,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process(settings, tmp_path):
     """Tests run tasks eagerly unless they start a real worker themselves."""
     celery_app.conf.task_always_eager = True

@@ -3,6 +3,7 @@ from .appointments import AdvisorAvailability, Appointment, AvailabilityExceptio
 from .audit import AuditEvent
 from .funders import Funder
 from .help import HelpArticle, HelpCategory
+from .memberships import JoinRequest
 from .organisation import Organisation
 from .outbox import OutgoingEmail
 
@@ -15,6 +16,7 @@ __all__ = [
     "Funder",
     "HelpArticle",
     "HelpCategory",
+    "JoinRequest",
     "Organisation",
     "OutgoingEmail",
     "Role",

@@ -10,7 +10,7 @@ import ganapati.models.appointments
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ganapati", "0004_funder"),
+        ("ganapati", "0005_join_requests"),
     ]
 
     operations = [
