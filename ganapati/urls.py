@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from . import views
 
+handler400 = "ganapati.views.error_400"
 handler403 = "ganapati.views.error_403"
 handler404 = "ganapati.views.error_404"
 handler500 = "ganapati.views.error_500"

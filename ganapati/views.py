@@ -174,6 +174,13 @@ class PasswordChangeView(_NotifiesPasswordChange, auth_views.PasswordChangeView)
     how = "change"
 
 
+def error_400(request, exception=None):
+    from django.core.exceptions import TooManyFieldsSent
+
+    too_many = isinstance(exception, TooManyFieldsSent)
+    return render(request, "400.html", {"too_many": too_many}, status=400)
+
+
 def error_403(request, exception=None):
     return render(request, "403.html", status=403)
 

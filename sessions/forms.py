@@ -7,7 +7,7 @@ from ganapati.fields import FrenchDecimalField, SiretField
 from ganapati.models import Funder
 from ganapati.validators import validate_idcc, validate_naf
 
-from .models import FundingMode, Programme, TrainingSession
+from .models import MAX_DAYS, FundingMode, Programme, TrainingSession
 
 
 def modules_to_text(modules: list[dict]) -> str:
@@ -121,7 +121,10 @@ class DayForm(forms.Form):
         return data
 
 
-DayFormSet = formset_factory(DayForm, extra=0, min_num=1, validate_min=True, max_num=60)
+DayFormSet = formset_factory(
+    DayForm, extra=0, min_num=1, validate_min=True, max_num=MAX_DAYS, validate_max=True,
+    absolute_max=MAX_DAYS,
+)  # fmt: skip
 
 
 class PriceForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document
@@ -19,6 +20,7 @@ from ganapati.uploads import check_pdf
 from . import emails, events, links
 from .documents import VALIDATION_PACK
 from .models import (
+    MAX_DAYS,
     Attendance,
     AttendanceScan,
     FundingMode,
@@ -96,6 +98,8 @@ def session_set_schedule(
     ensure_editable(session)
     if not days:
         raise DomainError("Indiquez au moins une journée.")
+    if len(days) > MAX_DAYS:
+        raise DomainError(f"Une session compte au plus {MAX_DAYS} journées.")
     dates = [day["date"] for day in days]
     if len(set(dates)) != len(dates):
         raise DomainError("La même date figure deux fois : une ligne par journée.")
@@ -507,31 +511,54 @@ def _half_days(session: TrainingSession) -> list[tuple[SessionDay, str]]:
 
 @transaction.atomic
 def attendance_record(
-    *, session: TrainingSession, actor: User, present: set[tuple[int, int, str]]
+    *,
+    session: TrainingSession,
+    actor: User,
+    present: set[tuple[int, int, str]],
+    half_days: set[tuple[int, str]] | None = None,
 ) -> int:
-    """Record presence for every trainee and half-day of the session (absent unless listed).
+    """Record who was present, per trainee and half-day (absent unless listed).
 
-    `present` holds (trainee id, day id, "am"/"pm") triples. Returns the number of rows written.
+    `present` holds (trainee id, day id, "am"/"pm") triples; `half_days` the (day id, half)
+    this record covers — one half-day from the attendance page, every one by default — the
+    others keep what was recorded. Returns the number of rows written (in bulk: a constant
+    number of queries whatever the number of trainees).
     """
     session = _lock(session)
     if session.status != Status.RUNNING:
         raise DomainError("L'émargement se saisit pendant la session (après son démarrage).")
     trainees = list(session.trainees.all())
-    halves = _half_days(session)
-    valid = {(t.pk, d.pk, h) for t in trainees for d, h in halves}
+    days = {day.pk: day for day in session.days.all()}
+    all_halves = {(d.pk, h) for d, h in _half_days(session)}
+    covered = all_halves if half_days is None else set(half_days)
+    if not covered or not covered <= all_halves:
+        raise DomainError("Cette demi-journée ne fait pas partie de la session.")
+    valid = {(t.pk, d, h) for t in trainees for d, h in covered}
     if not present <= valid:
         raise DomainError("Une présence cochée ne correspond à aucun stagiaire ou demi-journée.")
-    written = 0
-    for trainee in trainees:
-        for day, half in halves:
-            Attendance.objects.update_or_create(
-                session=session, trainee=trainee, day=day, half=half,
-                defaults={"present": (trainee.pk, day.pk, half) in present},
-            )  # fmt: skip
-            written += 1
+    cells = Q()
+    for day_id, half in covered:
+        cells |= Q(day_id=day_id, half=half)
+    Attendance.objects.filter(cells, session=session).delete()
+    rows = Attendance.objects.bulk_create(
+        Attendance(session=session, trainee=t, day=days[d], half=h, present=(t.pk, d, h) in present)
+        for t in trainees
+        for d, h in sorted(covered)
+    )
+    labels = sorted(f"{days[d].date.isoformat()}-{h}" for d, h in covered)
     log_action(session, "session.attendance_recorded", actor=actor,
-               data={"present": len(present), "of": written})  # fmt: skip
-    return written
+               data={"present": len(present), "of": len(rows), "half_days": labels})  # fmt: skip
+    return len(rows)
+
+
+def half_day_minutes(day: SessionDay, half: str) -> int:
+    start, end = (
+        (day.morning_start, day.morning_end) if half == "am"
+        else (day.afternoon_start, day.afternoon_end)
+    )  # fmt: skip
+    if not start or not end:
+        return 0
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
 
 def attended_hours(trainee) -> Decimal:

@@ -28,7 +28,7 @@ from .forms import (
     TrainingForm,
     trainee_formset,
 )
-from .models import Attendance, SessionDay, TrainingSession
+from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
 from .states import NEXT_ACTION, SESSION_STATES
 
 PAGE_SIZE = 20
@@ -148,8 +148,8 @@ def session_schedule(request, pk):
         data = request.POST.copy()
         if "add_day" in data:
             # Without JavaScript: one more empty row, keeping what was typed.
-            total = int(data.get("jours-TOTAL_FORMS", "1") or 1)
-            data["jours-TOTAL_FORMS"] = str(min(total + 1, 60))
+            total = _form_count(data.get("jours-TOTAL_FORMS"), default=1)
+            data["jours-TOTAL_FORMS"] = str(min(total + 1, MAX_DAYS))
             return render(
                 request,
                 "sessions/session_schedule.html",
@@ -209,6 +209,15 @@ def session_price(request, pk):
     )
 
 
+def _form_count(raw, *, default: int) -> int:
+    """A formset's row count as posted: anything but a small number counts as the default
+    (the formset then reports its own French error)."""
+    try:
+        return max(0, min(int(str(raw)), 1000))
+    except (TypeError, ValueError):
+        return default
+
+
 def _client_forms(request, session, data=None):
     form = ClientForm(data, initial=ClientForm.initial_for(session))
     trainees = trainee_formset(session, data)
@@ -220,7 +229,7 @@ def _wants_another_trainee(request, session):
     if "add_trainee" not in request.POST:
         return None
     data = request.POST.copy()
-    total = int(data.get("stagiaires-TOTAL_FORMS") or 0)
+    total = _form_count(data.get("stagiaires-TOTAL_FORMS"), default=0)
     data["stagiaires-TOTAL_FORMS"] = str(min(total + 1, session.trainees_max))
     return ClientForm(data, initial=ClientForm.initial_for(session)), trainee_formset(session, data)
 
@@ -553,10 +562,17 @@ def session_start(request, pk):
     )
 
 
+def _half_day_from(value: str | None, halves) -> tuple[int, str] | None:
+    """A half-day of the session from "<day id>-<am|pm>", or None."""
+    by_key = {f"{day.pk}-{half}": (day.pk, half) for day, half in halves}
+    return by_key.get(value or "")
+
+
 @role_required(Role.TRAINER)
 @require_http_methods(["GET", "POST"])
 def session_attendance(request, pk):
-    """Present/absent per trainee and half-day, and the signed sheets scanned as PDF."""
+    """Present/absent per trainee, one half-day at a time (a bounded form whatever the size of
+    the session), the grid of what was recorded, and the signed sheets scanned as PDF."""
     session = _trainer_session(request, pk)
     halves = services._half_days(session)
     trainees = list(session.trainees.all())
@@ -568,35 +584,47 @@ def session_attendance(request, pk):
                 )
                 messages.success(request, "Feuille signée déposée.")
             else:
-                present = set()
-                for value in request.POST.getlist("present"):
-                    trainee_id, day_id, half = value.split("-")
-                    present.add((int(trainee_id), int(day_id), half))
-                services.attendance_record(session=session, actor=request.user, present=present)
-                messages.success(request, "Émargement enregistré.")
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", "Saisie d'émargement invalide."))
-        return redirect("session_attendance", pk=session.pk)
+                half_day = _half_day_from(request.POST.get("half_day"), halves)
+                if half_day is None:
+                    raise DomainError("Choisissez la demi-journée à enregistrer.")
+                ids = {t.pk for t in trainees}
+                present = {(int(v), *half_day) for v in request.POST.getlist("present")
+                           if v.isdigit() and int(v) in ids}  # fmt: skip
+                services.attendance_record(
+                    session=session, actor=request.user, present=present, half_days={half_day}
+                )
+                messages.success(request, "Émargement de la demi-journée enregistré.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        target = reverse("session_attendance", args=[session.pk])
+        if request.POST.get("half_day"):
+            target += f"?demi-journee={request.POST['half_day']}"
+        return redirect(target)
     recorded = {
         (a.trainee_id, a.day_id, a.half): a.present
         for a in Attendance.objects.filter(session=session)
     }
+    current = _half_day_from(request.GET.get("demi-journee"), halves) or next(
+        ((d.pk, h) for d, h in halves if any((t.pk, d.pk, h) not in recorded for t in trainees)),
+        (halves[0][0].pk, halves[0][1]) if halves else None,
+    )
+    minutes = {(d.pk, h): services.half_day_minutes(d, h) for d, h in halves}
     rows = [
         {
             "trainee": t,
-            "cells": [
-                {"key": f"{t.pk}-{d.pk}-{h}", "checked": recorded.get((t.pk, d.pk, h), True),
-                 "label": f"{t.first_name} {t.last_name}, {d.date:%d/%m} {HALF_LABELS[h]}"}
-                for d, h in halves
-            ],
-            "hours": services.attended_hours(t) if recorded else None,
+            "present": recorded.get((t.pk, *current), True) if current else True,
+            "cells": [recorded.get((t.pk, d.pk, h)) for d, h in halves],
+            "minutes": sum(m for (d, h), m in minutes.items() if recorded.get((t.pk, d, h))),
         }
         for t in trainees
     ]  # fmt: skip
     return render(
         request,
         "sessions/session_attendance.html",
-        {"session": session, "halves": halves, "rows": rows, "recorded": bool(recorded),
+        {"session": session, "rows": rows, "recorded": bool(recorded),
+         "halves": [{"key": f"{d.pk}-{h}", "day": d, "half": h, "label": HALF_LABELS[h],
+                     "done": all((t.pk, d.pk, h) in recorded for t in trainees),
+                     "current": current == (d.pk, h)} for d, h in halves],
          "scans": session.attendance_scans.all()},
     )  # fmt: skip
 
