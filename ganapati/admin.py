@@ -344,3 +344,8 @@ class FunderAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "website", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "sector"]
+
+
+# The help centre's and the advisor appointments' back-office pages live with them.
+from .appointments import admin as _appointments_admin  # noqa: E402, F401
+from .help import admin as _help_admin  # noqa: E402, F401

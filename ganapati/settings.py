@@ -281,6 +281,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.overdue_reminders",
         "schedule": crontab(hour=8, minute=15),
     },
+    "appointment-reminders": {
+        "task": "ganapati.appointment_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "appointments-purge": {
+        "task": "ganapati.appointments_purge",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(
@@ -291,6 +299,12 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIM
 # Outbox: an email whose sending was interrupted is flagged after this many seconds.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_STUCK_AFTER = env.int("OUTBOX_STUCK_AFTER", default=15 * 60)
+
+# Calls with an advisor: how far ahead slots are offered, the least notice, and how many months
+# after the call a booker's personal data is kept before being anonymised.
+APPOINTMENTS_WEEKS_AHEAD = env.int("APPOINTMENTS_WEEKS_AHEAD", default=3)
+APPOINTMENTS_MIN_NOTICE_HOURS = env.int("APPOINTMENTS_MIN_NOTICE_HOURS", default=2)
+APPOINTMENTS_RETENTION_MONTHS = env.int("APPOINTMENTS_RETENTION_MONTHS", default=6)
 
 # Content security policy (django-csp): no inline script, nothing from another origin.
 CONTENT_SECURITY_POLICY = {

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("funding.urls")),
     path("", include("billing.urls")),
+    path("", include("ganapati.help.urls")),
+    path("", include("ganapati.appointments.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
