@@ -12,6 +12,9 @@ from __future__ import annotations
 TRAINER, CLIENT, STAFF = "trainer", "client", "staff"
 # The funder (OPCO, AGEFICE, FIFPL) is no user of the platform: it receives files by e-mail.
 FUNDER = "funder"
+# Whoever the e-mail is addressed to, account or not: only for a file about that very person
+# (the invitation to the call they booked).
+ADDRESSEE = "addressee"
 
 _SESSION_PAPERS = frozenset({TRAINER, CLIENT, STAFF})
 # What an OPCO checks before paying ("service fait"): it receives them with the invoice.
@@ -39,6 +42,8 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "trainer_invoice": frozenset({TRAINER, STAFF}),
     "sepa": frozenset({STAFF}),
     "audit_export": frozenset({STAFF}),
+    # The calendar invitation of a call with an advisor, to the two people of that call.
+    "appointment.invitation": frozenset({ADDRESSEE}),
 }
 
 LABELS = {
@@ -46,6 +51,7 @@ LABELS = {
     CLIENT: "membre de l'entreprise cliente",
     STAFF: "équipe",
     FUNDER: "financeur (par e-mail)",
+    ADDRESSEE: "le destinataire lui-même",
 }
 
 
@@ -88,6 +94,8 @@ def check_attachments(recipients: list[str], attachments: list[dict]) -> None:
         kind = attachment.get("kind")
         if kind is None:
             raise AttachmentNotAllowed(f"Pièce jointe sans type : {attachment.get('filename')}")
+        if ADDRESSEE in audience(kind):
+            continue
         for email in recipients:
             party = party_of_address(email)
             if party is None or not may_see(party, kind):

@@ -139,7 +139,14 @@ def test_attachments_are_read_from_storage_by_reference(trainer, mailoutbox):
     name = default_storage.save("documents/devis.pdf", ContentFile(b"%PDF-1.7 contenu"))
     email = queue(
         trainer,
-        attachments=[{"name": name, "filename": "Devis S-1.pdf", "mimetype": "application/pdf"}],
+        attachments=[
+            {
+                "name": name,
+                "filename": "Devis S-1.pdf",
+                "mimetype": "application/pdf",
+                "kind": "document.devis",
+            }
+        ],
     )
     services.outbox_deliver(email_id=email.pk)
     assert mailoutbox[0].attachments == [("Devis S-1.pdf", b"%PDF-1.7 contenu", "application/pdf")]
@@ -148,7 +155,14 @@ def test_attachments_are_read_from_storage_by_reference(trainer, mailoutbox):
 def test_a_missing_attachment_fails_the_email_visibly(trainer, mailoutbox):
     email = queue(
         trainer,
-        attachments=[{"name": "absent.pdf", "filename": "x.pdf", "mimetype": "application/pdf"}],
+        attachments=[
+            {
+                "name": "absent.pdf",
+                "filename": "x.pdf",
+                "mimetype": "application/pdf",
+                "kind": "document.devis",
+            }
+        ],
     )
     assert services.outbox_deliver(email_id=email.pk) == "failed"
     email.refresh_from_db()

@@ -45,6 +45,8 @@ def test_lost_messages_for_a_document_an_invoice_pdf_and_an_export_are_recovered
     from .test_billing import completed_session
 
     session = completed_session(trainer, client_user)  # rendered in-process, as set-up
+    pending = list(Document.objects.exclude(status="ready").values("kind", "last_error"))
+    assert pending == [], pending
     with django_capture_on_commit_callbacks(execute=True):
         draft = billing.invoices_prepare(session=session, actor=staff)[0]
     # Three messages are lost on their way to the broker.

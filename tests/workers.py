@@ -49,12 +49,17 @@ def start_worker(queue: str, env: dict[str, str], *, concurrency: int = 1) -> su
 
 
 def stop(worker: subprocess.Popen, *, kill: bool = False) -> str:
+    """Warm shutdown (the main process lets running tasks finish), or the whole worker killed
+    at once (`kill`: as when a machine dies)."""
     import signal
 
     if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGKILL if kill else signal.SIGTERM)
+        if kill:
+            os.killpg(worker.pid, signal.SIGKILL)
+        else:
+            worker.send_signal(signal.SIGTERM)
     try:
-        return worker.communicate(timeout=30)[0] or ""
+        return worker.communicate(timeout=60)[0] or ""
     except subprocess.TimeoutExpired:
         os.killpg(worker.pid, signal.SIGKILL)
         return worker.communicate(timeout=10)[0] or ""

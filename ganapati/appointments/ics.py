@@ -83,7 +83,8 @@ def store(appointment: Appointment, *, organiser_name: str, cancel: bool = False
         ContentFile(calendar_bytes(appointment, organiser_name=organiser_name, cancel=cancel)),
     )
     filename = "annulation.ics" if cancel else "invitation.ics"
-    return {"name": name, "filename": filename, "mimetype": MIMETYPE}
+    return {"name": name, "filename": filename, "mimetype": MIMETYPE,
+            "kind": "appointment.invitation"}  # fmt: skip
 
 
 def delete_all(appointment_id: int) -> None:
