@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from documents.services import document_request
 from ganapati.errors import DomainError
+from ganapati.idempotency import form_token_consume
 from ganapati.models import Funder, Role, User
 from ganapati.selectors import organisation_get_or_none
 from ganapati.services import absolute_url, log_action, mail_queue
@@ -137,10 +138,19 @@ def _session_total(session) -> Decimal:
     return session_amounts(session, organisation_get_or_none()).total_excl_tax
 
 
+def pec_upload_scope(session) -> str:
+    return f"funding.pec_upload:{session.pk}"
+
+
 @transaction.atomic
-def funding_request_upload(*, session, actor, upload, values: dict) -> FundingRequest:
-    """The client deposits the funder's decision: the PDF and what it says."""
+def funding_request_upload(
+    *, session, actor, upload, values: dict, form_token: str | None = None
+) -> FundingRequest:
+    """The client deposits the funder's decision: the PDF and what it says. From the page,
+    `form_token` makes a double submit record one upload."""
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if form_token is not None:
+        form_token_consume(token=form_token, scope=pec_upload_scope(session), user=actor)
     if session.status != TrainingSession.Status.VALIDATED:
         raise DomainError(
             "L'accord de prise en charge se dépose une fois la session validée et avant son "

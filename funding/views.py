@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ganapati import files, ratelimit
 from ganapati.errors import DomainError
+from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role
 from ganapati.permissions import role_required
 from sessions.models import FundingMode, TrainingSession
@@ -57,7 +58,7 @@ def client_funding(request, pk):
         try:
             services.funding_request_upload(
                 session=session, actor=request.user, upload=form.cleaned_data["file"],
-                values=form.cleaned_data,
+                values=form.cleaned_data, form_token=form_token_from(request),
             )  # fmt: skip
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -80,6 +81,9 @@ def client_funding(request, pk):
             "remainder": services.remainder_of(session),
             "needs_commitment": _needs_commitment(session, funding),
             "cancel_form": ClientCancelForm(),
+            "form_token": form_token_issue(
+                scope=services.pec_upload_scope(session), user=request.user
+            ),
         },
         status=429 if limited else 200,
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from documents.models import Document
 from documents.services import document_request
 from ganapati.errors import DomainError
+from ganapati.idempotency import form_token_consume
 from ganapati.models import Company, Funder, Role, User
 from ganapati.services import join_request_create, log_action, password_set_url
 from ganapati.uploads import check_pdf
@@ -58,10 +59,20 @@ def ensure_editable(session: TrainingSession) -> None:
         )
 
 
+NEW_SESSION_SCOPE = "sessions.new"
+
+
 @transaction.atomic
 def session_create(
-    *, trainer: User, values: dict[str, Any], programme: Programme | None = None
+    *,
+    trainer: User,
+    values: dict[str, Any],
+    programme: Programme | None = None,
+    form_token: str | None = None,
 ) -> TrainingSession:
+    """A new draft. From the page, `form_token` makes a double submit create one draft."""
+    if form_token is not None:
+        form_token_consume(token=form_token, scope=NEW_SESSION_SCOPE, user=trainer)
     if trainer.role != Role.TRAINER:
         raise DomainError("Seul un formateur peut créer une session.")
     if programme is not None and programme.trainer_id != trainer.pk:

@@ -11,6 +11,7 @@ from documents import pdf
 from documents.selectors import current_documents
 from ganapati import ratelimit
 from ganapati.errors import DomainError
+from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
 from ganapati.selectors import audit_timeline, organisation_get_or_none
@@ -74,6 +75,7 @@ def session_new(request):
     """Step 1 of a new session: from one of my programmes, or from scratch."""
     form = TrainingForm(request.POST or None)
     from_programme = NewSessionForm(request.POST or None, trainer=request.user)
+    token = form_token_from(request) if request.method == "POST" else ""
     if request.method == "POST":
         try:
             if "programme" in request.POST:
@@ -82,11 +84,14 @@ def session_new(request):
                         trainer=request.user,
                         values={},
                         programme=from_programme.cleaned_data["programme"],
+                        form_token=token,
                     )
                     messages.success(request, "Session créée à partir du programme : vérifiez-la.")
                     return redirect("session_training", pk=session.pk)
             elif form.is_valid():
-                session = services.session_create(trainer=request.user, values=form.values())
+                session = services.session_create(
+                    trainer=request.user, values=form.values(), form_token=token
+                )
                 messages.success(request, "Brouillon enregistré. Étape suivante : les dates.")
                 return redirect("session_schedule", pk=session.pk)
         except DomainError as exc:
@@ -94,8 +99,9 @@ def session_new(request):
     return render(
         request,
         "sessions/session_training.html",
-        {"form": form, "from_programme": from_programme, "step": 1, "session": None},
-    )
+        {"form": form, "from_programme": from_programme, "step": 1, "session": None,
+         "form_token": form_token_issue(scope=services.NEW_SESSION_SCOPE, user=request.user)},
+    )  # fmt: skip
 
 
 def _editable_or_redirect(request, session):

@@ -130,3 +130,11 @@ def form_token_in(response) -> str:
     found = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
     assert found, "no form token in the page"
     return found.group(1)
+
+
+def post_form(client, url, data, **kwargs):
+    """Post a form as a browser does: the page first (its one-use token), then the form."""
+    page = client.get(url)
+    if page.status_code != 200:  # not theirs: the post is refused the same way
+        return client.post(url, data, **kwargs)
+    return client.post(url, {**data, "form_token": form_token_in(page)}, **kwargs)

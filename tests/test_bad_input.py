@@ -32,7 +32,7 @@ from ganapati.idempotency import ALREADY_SENT, form_token_consume, form_token_is
 from ganapati.models import AuditEvent, FormToken
 from sessions import services as sessions
 
-from .conftest import form_token_in, login, require
+from .conftest import form_token_in, login, post_form, require
 from .factories import TrainingSessionFactory, attach_client
 from .test_billing import completed_session, paid_session, zip_of
 
@@ -642,7 +642,7 @@ def post_pec(client, session, *, valid=True):
             "hours_granted": "14", "subrogation": "on"}  # fmt: skip
     if valid:
         data["file"] = SimpleUploadedFile("accord.pdf", pdf_bytes(), "application/pdf")
-    return client.post(reverse("client_funding", args=[session.pk]), data)
+    return post_form(client, reverse("client_funding", args=[session.pk]), data)
 
 
 def test_the_eleventh_pec_upload_of_the_hour_for_a_session_is_refused_and_nothing_stored(

@@ -78,7 +78,8 @@ def test_an_email_is_sent_exactly_once_by_a_real_worker_even_when_delivered_twic
         text=True,
     )
     try:
-        sender = Celery(broker=broker_base, backend=results_url)
+        # Not the current app: the tasks of the project must stay bound to ganapati.celery.
+        sender = Celery(broker=broker_base, backend=results_url, set_as_current=False)
         # Declare the queue now: Redis drops messages routed to a queue nobody declared yet,
         # and the worker may still be starting.
         with sender.connection_for_write() as conn:

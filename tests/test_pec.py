@@ -18,7 +18,7 @@ from ganapati.errors import DomainError
 from sessions import services as sessions
 from sessions.models import Attendance
 
-from .conftest import login
+from .conftest import login, post_form
 from .factories import TrainingSessionFactory, attach_client
 
 
@@ -60,7 +60,7 @@ def post_pec(client, session, *, content=None, name="accord.pdf", **fields):
         "file": upload(pdf_bytes() if content is None else content, name),
         **fields,
     }  # fmt: skip
-    return client.post(reverse("client_funding", args=[session.pk]), data, follow=True)
+    return post_form(client, reverse("client_funding", args=[session.pk]), data, follow=True)
 
 
 # --- Upload safety -------------------------------------------------------------------------------

@@ -118,3 +118,44 @@ def test_an_unknown_half_day_is_refused_in_french(client, trainer, client_user, 
     response = client.post(url, {"half_day": "999999-am", "present": ["1"]}, follow=True)
     assert "Choisissez la demi-journée" in response.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_the_new_session_form_sent_twice_creates_one_draft(client, trainer):
+    from .conftest import form_token_in
+    from .test_sessions import TRAINING_POST
+
+    login(client, trainer)
+    token = form_token_in(client.get(reverse("session_new")))
+    first = client.post(reverse("session_new"), {**TRAINING_POST, "form_token": token})
+    again = client.post(reverse("session_new"), {**TRAINING_POST, "form_token": token})
+    assert first.status_code == 302 and again.status_code == 200
+    assert "déjà été envoyé" in again.content.decode()
+    assert TrainingSession.objects.filter(trainer=trainer).count() == 1
+
+
+def test_a_pec_upload_sent_twice_records_one_upload(
+    client, trainer, client_user, organisation, funders, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from funding.models import PecUpload
+    from sessions.services import session_validate
+
+    from .conftest import form_token_in
+    from .test_pec import pdf_bytes
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_validate(session=session, actor=trainer)
+    login(client, client_user)
+    url = reverse("client_funding", args=[session.pk])
+    token = form_token_in(client.get(url))
+    data = {"decision": "total", "amount_granted": "2800", "hours_granted": "14",
+            "file_number": "X-1", "subrogation": "on", "form_token": token}  # fmt: skip
+    responses = [
+        client.post(url, {**data, "file": SimpleUploadedFile("a.pdf", pdf_bytes())})
+        for _ in range(2)
+    ]
+    assert responses[0].status_code == 302, responses[0].content.decode()[-2000:]
+    assert "déjà été envoyé" in responses[1].content.decode()
+    assert PecUpload.objects.filter(request__session=session).count() == 1

@@ -11,7 +11,7 @@ from ganapati.models import AuditEvent, Company, User
 from sessions import links
 from sessions.models import Programme, TrainingSession
 
-from .conftest import login
+from .conftest import login, post_form
 from .factories import (
     TRAINING,
     CompanyFactory,
@@ -85,7 +85,7 @@ def test_trainer_creates_a_session_step_by_step_and_validates_it(
     client, trainer, organisation, mailoutbox, django_capture_on_commit_callbacks
 ):
     login(client, trainer)
-    response = client.post(reverse("session_new"), TRAINING_POST)
+    response = post_form(client, reverse("session_new"), TRAINING_POST)
     session = TrainingSession.objects.get(trainer=trainer)
     assert response["Location"] == reverse("session_schedule", args=[session.pk])
     assert session.status == "draft"
@@ -443,13 +443,13 @@ def test_a_session_is_saved_as_a_programme_published_in_the_catalogue(
 def test_a_new_session_starts_from_a_programme(client, trainer, other_trainer):
     programme = Programme.objects.create(trainer=trainer, **TRAINING)
     login(client, trainer)
-    response = client.post(reverse("session_new"), {"programme": programme.pk})
+    response = post_form(client, reverse("session_new"), {"programme": programme.pk})
     session = TrainingSession.objects.get()
     assert response["Location"] == reverse("session_training", args=[session.pk])
     assert session.title == programme.title and session.modules == programme.modules
     # Another trainer's programme cannot be used.
     login(client, other_trainer)
-    response = client.post(reverse("session_new"), {"programme": programme.pk})
+    response = post_form(client, reverse("session_new"), {"programme": programme.pk})
     assert response.status_code == 200
     assert TrainingSession.objects.count() == 1
 

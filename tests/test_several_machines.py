@@ -17,7 +17,7 @@ from django.urls import reverse
 from documents.models import Document
 from funding.models import PecUpload
 
-from .conftest import login
+from .conftest import login, post_form
 from .factories import TrainingSessionFactory, attach_client
 from .test_pec import pdf_bytes, upload
 from .workers import new_queue, require_services, start_worker, stop, tasks_sent_to, wait_for
@@ -109,7 +109,7 @@ def test_documents_pec_downloads_and_audit_zip_through_object_storage_and_a_sepa
 
             # The client uploads the PEC on the web: stored in S3 under a random name.
             login(client, client_user)
-            response = client.post(reverse("client_funding", args=[session.pk]), {
+            response = post_form(client, reverse("client_funding", args=[session.pk]), {
                 "decision": "total", "file_number": "OPCO-42", "amount_granted": "2800",
                 "hours_granted": "14", "subrogation": "on", "file": upload(pdf_bytes()),
             })  # fmt: skip
