@@ -19,7 +19,7 @@ from ganapati.selectors import organisation_get
 from ganapati.services import log_action
 
 from .models import Invoice, NumberSequence, Payment, Payout, PayoutBatch
-from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES
+from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30
@@ -194,7 +194,7 @@ def _assign_number(invoice: Invoice, *, message: str | None = None) -> None:
     invoice.due_date = (
         None if invoice.kind == Invoice.Kind.CREDIT_NOTE else today + timedelta(days=PAYMENT_DAYS)
     )
-    invoice.transmission = Invoice.Transmission.PENDING
+    TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.PENDING)
 
 
 def _check_einvoice(invoice: Invoice, organisation) -> None:
@@ -361,10 +361,10 @@ def invoice_render(*, invoice_id: int) -> str:
         from . import emails
 
         if emails.invoice_to_payer(invoice, certificates=certificates) is not None:
-            invoice.transmission = Invoice.Transmission.EMAILED
+            TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.EMAILED)
             invoice.transmitted_at = timezone.now()
         else:
-            invoice.transmission = Invoice.Transmission.TO_DEPOSIT
+            TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.TO_DEPOSIT)
         invoice.save(update_fields=["pdf", "sha256", "transmission", "transmitted_at"])
         log_action(
             invoice.session, "billing.transmission", actor=None,
@@ -377,12 +377,10 @@ def invoice_render(*, invoice_id: int) -> str:
 def invoice_mark_deposited(*, invoice: Invoice, actor) -> Invoice:
     """Staff deposited the PDF on the funder's portal (or handed it over): recorded, dated."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.transmission != Invoice.Transmission.TO_DEPOSIT:
-        raise DomainError(
-            f"{invoice} n'est pas à déposer (transmission : "
-            f"« {invoice.get_transmission_display() or 'aucune'} »)."
-        )
-    invoice.transmission = Invoice.Transmission.DEPOSITED
+    TRANSMISSION_STATES.advance(
+        invoice, Invoice.Transmission.DEPOSITED,
+        message=f"{invoice} n'est pas à déposer (transmission : « {{current}} »).",
+    )  # fmt: skip
     invoice.transmitted_at = timezone.now()
     invoice.save(update_fields=["transmission", "transmitted_at"])
     log_action(invoice.session, "billing.deposited", actor=actor, data={"number": invoice.number})

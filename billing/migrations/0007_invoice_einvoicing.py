@@ -11,6 +11,7 @@ def transmissions(apps, schema_editor):
     issued = Invoice.objects.exclude(status="draft").exclude(pdf="")
     issued.exclude(buyer_email="").update(transmission="emailed")
     issued.filter(buyer_email="").update(transmission="to_deposit")
+    Invoice.objects.exclude(status="draft").filter(pdf="").update(transmission="pending")
     # Drafts prepared before: their buyer's SIREN is the start of the SIRET they froze (the
     # French rules want it, and the SIREN-based electronic address).
     for draft in Invoice.objects.filter(status="draft", buyer_siren="").exclude(buyer_siret=""):
