@@ -40,7 +40,7 @@ def main(n: int) -> None:
     call_command("migrate", verbosity=0)
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     model = TrainingSession.objects.get(status="completed")
-    docs = list(Document.objects.filter(session=model, status="ready"))
+    docs = list(Document.objects.for_owner(model).filter(status="ready"))
     trainees = list(model.trainees.all())
     with transaction.atomic():
         for _ in range(n - 1):
@@ -55,16 +55,21 @@ def main(n: int) -> None:
                 new_trainees.append(t2)
             mapping = {old.pk: new for old, new in zip(trainees, new_trainees, strict=True)}
             Document.objects.bulk_create(
-                Document(session=clone, kind=d.kind, version=d.version, source=d.source,
-                         status="ready", file=d.file.name, sha256=d.sha256, size=d.size,
-                         trainee=mapping.get(d.trainee_id))
+                Document(owner_type_id=d.owner_type_id, owner_id=clone.pk, kind=d.kind,
+                         title=d.title, version=d.version, source=d.source, status="ready",
+                         file=d.file.name, sha256=d.sha256, size=d.size,
+                         subject_type_id=d.subject_type_id,
+                         subject_id=mapping[d.subject_id].pk if d.subject_id else None)
                 for d in docs
             )  # fmt: skip
     sessions = TrainingSession.objects.filter(status="completed").order_by("pk").iterator(50)
     tracemalloc.start()
     start = time.perf_counter()
     size = 0
-    for chunk in AuditExport(sessions).render():
+    from ganapati.models import User
+
+    staff = User.objects.filter(role="staff").first()
+    for chunk in AuditExport(sessions, user=staff).render():
         size += len(chunk)
     elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()

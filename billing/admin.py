@@ -1,9 +1,6 @@
-import csv
-from datetime import date
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,13 +8,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from ganapati import csvsafe
 from ganapati.errors import DomainError
 from ganapati.fields import FrenchDecimalField
+from ganapati.idempotency import form_token_from, form_token_issue
 from sessions.admin import TrainingSessionAdmin
 from sessions.models import TrainingSession
 
 from . import services
-from .models import AuditExportJob, Invoice, Payment, Payout, PayoutBatch
+from .models import MAX_PAYMENT, AuditExportJob, Invoice, Payment, Payout, PayoutBatch
 
 
 class BillingTrainingSessionAdmin(TrainingSessionAdmin):
@@ -81,8 +80,11 @@ class DueFilter(admin.SimpleListFilter):
 
 
 class PaymentForm(forms.Form):
-    amount = FrenchDecimalField(label="Montant (€)", min_value=0.01, max_digits=12,
-                                decimal_places=2)  # fmt: skip
+    amount = FrenchDecimalField(
+        # max_value bounds the digits too: one message, whatever the size typed.
+        label="Montant (€)", min_value=0.01, max_value=MAX_PAYMENT, decimal_places=2,
+        error_messages={"max_value": "Un paiement ne peut dépasser 9 999 999,99 €."},
+    )  # fmt: skip
     paid_on = forms.DateField(
         label="Date du paiement", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -91,7 +93,8 @@ class PaymentForm(forms.Form):
 
 
 class CreditForm(forms.Form):
-    reason = forms.CharField(label="Motif de l'avoir", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Motif de l'avoir", max_length=250,
+                             widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
 
 
 @admin.register(Invoice)
@@ -152,7 +155,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="factures.csv"'
         response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
+        writer = csvsafe.writer(response, delimiter=";")
         writer.writerow(["numéro", "type", "date", "échéance", "client", "SIRET", "session",
                          "HT", "TVA", "TTC", "payé", "statut", "SIREN vendeur", "SIREN client",
                          "catégorie", "régime de TVA", "facture annulée"])  # fmt: skip
@@ -184,7 +187,9 @@ class InvoiceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]  # fmt: skip
 
-    def _form_view(self, request, pk, form_class, title, run, success):
+    def _form_view(self, request, pk, form_class, title, scope, run, success):
+        """A form on one invoice; `scope(invoice)` names it for its one-use token (a second
+        submission of the same rendering is refused by the service)."""
         if not self.has_view_permission(request) or not request.user.has_perm(
             "billing.change_invoice"
         ):
@@ -193,28 +198,31 @@ class InvoiceAdmin(admin.ModelAdmin):
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                run(invoice, form.cleaned_data)
+                run(invoice, form.cleaned_data, form_token_from(request))
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, success)
                 return redirect("admin:billing_invoice_change", invoice.pk)
+        token = form_token_issue(scope=scope(invoice), user=request.user)
         context = {**self.admin_site.each_context(request), "title": f"{title} — {invoice}",
-                   "form": form, "invoice": invoice, "opts": self.model._meta}  # fmt: skip
+                   "form": form, "invoice": invoice, "opts": self.model._meta,
+                   "form_token": token}  # fmt: skip
         return render(request, "admin/billing/invoice/form.html", context)
 
     def payment_view(self, request, pk):
         return self._form_view(
-            request, pk, PaymentForm, "Enregistrer un paiement",
-            lambda inv, d: services.payment_record(invoice=inv, actor=request.user, **d),
+            request, pk, PaymentForm, "Enregistrer un paiement", services.payment_form_scope,
+            lambda inv, d, token: services.payment_record(invoice=inv, actor=request.user,
+                                                          form_token=token, **d),
             "Paiement enregistré.",
         )  # fmt: skip
 
     def credit_view(self, request, pk):
         return self._form_view(
-            request, pk, CreditForm, "Annuler par un avoir",
-            lambda inv, d: services.credit_note_issue(invoice=inv, actor=request.user,
-                                                      reason=d["reason"]),
+            request, pk, CreditForm, "Annuler par un avoir", services.credit_form_scope,
+            lambda inv, d, token: services.credit_note_issue(
+                invoice=inv, actor=request.user, reason=d["reason"], form_token=token),
             "Avoir émis : la facture est annulée.",
         )  # fmt: skip
 
@@ -319,54 +327,71 @@ class AuditExportJobAdmin(admin.ModelAdmin):
                            reverse("audit_export_download", args=[obj.pk]))  # fmt: skip
 
 
-def bank_import_view(request):
-    """Staff upload a bank statement CSV, check each proposed match, then confirm."""
-    import io
-    import json
+BANK_IMPORT_SALT = "billing.bank_import"
+BANK_IMPORT_MAX_AGE = 3600  # seconds between the analysis and the confirmation
 
+
+def bank_import_view(request):
+    """Staff upload a bank statement CSV, check each proposed match, then confirm.
+
+    The proposals travel in the page, signed (they cannot be altered, and expire after an
+    hour) together with the confirmation's one-use token; the service checks every row again
+    before recording it."""
     if not request.user.has_perm("billing.change_invoice"):
         raise PermissionDenied
     context = {**admin.site.each_context(request), "title": "Importer un relevé bancaire"}
+    template = "admin/billing/bank_import.html"
     if request.method == "POST" and "confirm" in request.POST:
-        rows = json.loads(request.POST["rows"])
-        chosen = set(request.POST.getlist("line"))
-        done = 0
-        for row in rows:
-            if str(row["line"]) not in chosen or not row["invoice"]:
-                continue
-            try:
-                services.payment_record(
-                    invoice=Invoice.objects.get(pk=row["invoice"]), actor=request.user,
-                    amount=Decimal(row["amount"]), paid_on=date.fromisoformat(row["date"]),
-                    payer=row["payer"][:200], bank_reference=row["label"][:140],
-                )  # fmt: skip
-                done += 1
-            except DomainError as exc:
-                messages.error(request, f"Ligne {row['line']} : {exc.message}")
+        try:
+            payload = signing.loads(request.POST.get("rows", ""), salt=BANK_IMPORT_SALT,
+                                    max_age=BANK_IMPORT_MAX_AGE)  # fmt: skip
+            rows, token = list(payload["rows"]), str(payload["token"])
+        except signing.SignatureExpired:
+            context["problem"] = ("Cette analyse date de plus d'une heure : importez de nouveau "
+                                  "le relevé. Rien n'a été enregistré.")  # fmt: skip
+            return render(request, template, context, status=400)
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            context["problem"] = ("Les données de confirmation ont été altérées ou sont "
+                                  "incomplètes : importez de nouveau le relevé. Rien n'a été "
+                                  "enregistré.")  # fmt: skip
+            return render(request, template, context, status=400)
+        lines = set()
+        for value in request.POST.getlist("line"):
+            if value.isascii() and value.isdigit() and len(value) < 10:
+                lines.add(int(value))
+        try:
+            done, errors = services.bank_statement_confirm(
+                rows=rows, lines=lines, actor=request.user, form_token=token
+            )
+        except DomainError as exc:
+            context["problem"] = exc.message
+            return render(request, template, context)
+        for error in errors:
+            messages.error(request, error)
         messages.success(request, f"{done} paiement(s) enregistré(s).")
         return redirect("admin:billing_invoice_changelist")
     if request.method == "POST" and request.FILES.get("file"):
-        text = io.TextIOWrapper(request.FILES["file"].file, encoding="utf-8-sig", newline="")
+        upload = request.FILES["file"]
         try:
-            proposals, errors = services.bank_statement_parse(list(text))
-        except UnicodeDecodeError:
-            messages.error(request, "Le fichier doit être un CSV en UTF-8.")
-            return redirect("admin:billing_bank_import")
+            if upload.size > services.BANK_MAX_BYTES:
+                raise DomainError("Le relevé dépasse 5 Mo : exportez une période plus courte.")
+            lines = services.bank_statement_lines(upload.read(services.BANK_MAX_BYTES + 1))
+            proposals, errors = services.bank_statement_parse(lines)
+        except DomainError as exc:
+            context["problem"] = exc.message
+            return render(request, template, context)
+        token = form_token_issue(scope=services.BANK_IMPORT_SCOPE, user=request.user)
+        rows = [
+            {"line": p["line"], "date": p["date"].isoformat(), "amount": str(p["amount"]),
+             "label": p["label"], "payer": p["payer"],
+             "invoice": p["invoice"].pk if p["invoice"] else None}
+            for p in proposals
+        ]  # fmt: skip
         context.update(
             proposals=proposals,
             errors=errors,
-            rows=json.dumps(
-                [
-                    {
-                        "line": p["line"],
-                        "date": p["date"].isoformat(),
-                        "amount": str(p["amount"]),
-                        "label": p["label"],
-                        "payer": p["payer"],
-                        "invoice": p["invoice"].pk if p["invoice"] else None,
-                    }
-                    for p in proposals
-                ]
+            rows=signing.dumps(
+                {"token": token, "rows": rows}, salt=BANK_IMPORT_SALT, compress=True
             ),  # fmt: skip
         )
-    return render(request, "admin/billing/bank_import.html", context)
+    return render(request, template, context)

@@ -88,6 +88,9 @@ def make_demo_sessions(*, trainer, client):
             funding_mode="opco_subrogation",
             funder=Funder.objects.get(code="opcoep"),
         )  # fmt: skip
+        # The client's address has an account: the client confirms, logged in, being the
+        # contact (a form never attaches an existing account by itself).
+        services.session_contact_confirm(session=session, user=client, email=client.email)
         if state in ("validated", "funded", "running", "completed"):
             services.session_validate(session=session, actor=trainer)
             if state == "validated":

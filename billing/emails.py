@@ -10,11 +10,12 @@ def invoice_to_payer(invoice, *, certificates=()):
     if not invoice.buyer_email:
         return None
     attachments = [{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
-                    "mimetype": "application/pdf"}]  # fmt: skip
+                    "mimetype": "application/pdf", "kind": invoice.file_kind}]  # fmt: skip
     attachments += [
-        {"name": document.file.name, "filename": document.filename, "mimetype": "application/pdf"}
+        {"name": document.file.name, "filename": document.filename,
+         "mimetype": "application/pdf", "kind": f"document.{document.kind}"}
         for document in certificates
-    ]
+    ]  # fmt: skip
     return mail_queue(
         key=f"invoice-sent:{invoice.pk}",
         template="billing_invoice",
@@ -46,7 +47,8 @@ def overdue_reminder(invoice, *, days: int):
         to=[invoice.buyer_email],
         context={"invoice": invoice, "reference": invoice.session.reference, "days": days},
         attachments=[{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
-                      "mimetype": "application/pdf"}] if invoice.pdf else [],
+                      "mimetype": "application/pdf", "kind": invoice.file_kind}]
+        if invoice.pdf else [],
         related=invoice.session,
     )  # fmt: skip
 

@@ -7,7 +7,6 @@ the manifest's rows go to a temporary file until they are streamed last.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import zlib
@@ -18,6 +17,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from stream_zip import NO_COMPRESSION_64, stream_zip
 
+from ganapati import csvsafe, files
+from ganapati.filenames import safe_path
+
 CHUNK = 64 * 1024
 
 
@@ -27,6 +29,8 @@ class Member:
     storage_name: str | None = None
     content: bytes | None = None
     sha256: str = ""
+    # Its kind in the table of who may see which file (ganapati/files.py).
+    kind: str = ""
 
 
 def _read_chunks(name: str) -> Iterator[bytes]:
@@ -80,35 +84,52 @@ class AuditExport:
     identifier = "audit"
     kinds = None  # every kind of piece
 
-    def __init__(self, sessions: Iterable):
+    def __init__(self, sessions: Iterable, *, user):
+        """`user`: who downloads it. Each piece is included only if that user may see its
+        kind (ganapati/files.py) — the same rule as the page links and direct URLs."""
         self.sessions = sessions
+        self.user = user
         self.on_session_done = None  # callback(count) for progress displays
 
     def members_for(self, session) -> Iterator[Member]:
         from documents.models import Document
 
-        folder = f"{session.reference}"
+        # Entry names are built from sanitised components (`safe_path`): a trainee's name or
+        # an upload's name cannot add folders, climb out of the archive or break a line.
+        # Uploads are named by what they are, never by the name their file had on a PC.
+        folder = session.reference
         for doc in Document.objects.for_owner(session).filter(status="ready"):
-            yield Member(f"{folder}/documents/{doc.filename}", doc.file.name)
+            yield Member(safe_path(folder, "documents", doc.filename), doc.file.name,
+                         kind=f"document.{doc.kind}")  # fmt: skip
         request = getattr(session, "funding_request", None)
         if request is not None:
             for upload in request.uploads.all():
-                yield Member(f"{folder}/pec/{upload.pk}-{upload.original_name}", upload.file.name)
+                yield Member(safe_path(folder, "pec", f"Accord de prise en charge {upload.pk}.pdf"),
+                             upload.file.name, kind="pec")  # fmt: skip
         for scan in session.attendance_scans.all():
-            yield Member(f"{folder}/emargement-signe/{scan.pk}-{scan.original_name}",
-                         scan.file.name)  # fmt: skip
+            yield Member(safe_path(folder, "emargement-signe", f"Émargement signé {scan.pk}.pdf"),
+                         scan.file.name, kind="attendance_scan")  # fmt: skip
         invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
         for invoice in invoices:
-            yield Member(f"{folder}/factures/{invoice.number}.pdf", invoice.pdf.name)
-        if invoices:
-            yield Member(f"{folder}/paiements.csv", content=self._payments_csv(invoices))
+            yield Member(safe_path(folder, "factures", f"{invoice.number}.pdf"), invoice.pdf.name,
+                         kind=invoice.file_kind)  # fmt: skip
+        payments = self._payments_csv(invoices)
+        if payments is not None:
+            yield Member(safe_path(folder, "paiements.csv"), content=payments,
+                         kind="payment.company")  # fmt: skip
 
-    @staticmethod
-    def _payments_csv(invoices) -> bytes:
+    def _payments_csv(self, invoices) -> bytes | None:
+        """The payments the user may see (those of invoices of kinds they may see)."""
+        visible = [
+            i for i in invoices
+            if files.user_may_see(self.user, i.file_kind.replace("invoice.", "payment."))
+        ]  # fmt: skip
+        if not visible:
+            return None
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
+        writer = csvsafe.writer(out, delimiter=";")
         writer.writerow(["facture", "date", "montant", "payeur", "référence bancaire"])
-        for invoice in invoices:
+        for invoice in visible:
             for p in invoice.payments.all():
                 writer.writerow([invoice.number, p.paid_on.isoformat(), str(p.amount), p.payer,
                                  p.bank_reference])  # fmt: skip
@@ -122,7 +143,7 @@ class AuditExport:
         modified = timezone.localtime().replace(tzinfo=None)
         # Closed by the last member once streamed (a generator cannot use "with" across yields).
         manifest = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
-        writer = csv.writer(manifest, delimiter=";")
+        writer = csvsafe.writer(manifest, delimiter=";")
         writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
         for count, session in enumerate(self.sessions, start=1):
             seen: set[str] = set()  # paths are unique across sessions (their folder)
@@ -131,6 +152,8 @@ class AuditExport:
                 for t in session.trainees.all()
             )
             for member in self.members_for(session):
+                if not files.user_may_see(self.user, member.kind):
+                    continue
                 member.path = _unique(member.path, seen)
                 size, crc, sha = _size_crc(member)
                 writer.writerow([member.path, sha, session.reference, trainees, str(size)])
@@ -153,15 +176,9 @@ class ReimbursementPack(AuditExport):
     certificates of completion, the attendance sheets."""
 
     identifier = "remboursement"
+    KINDS = {"invoice.company", "attendance_scan", "document.certificat", "document.emargement"}
 
     def members_for(self, session) -> Iterator[Member]:
         for member in super().members_for(session):
-            path = member.path
-            if (
-                "/factures/" in path
-                or "/emargement-signe/" in path
-                or any(
-                    word in path for word in ("Certificat de réalisation", "Feuille d'émargement")
-                )
-            ):
+            if member.kind in self.KINDS:
                 yield member

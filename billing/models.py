@@ -6,6 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# The largest payment a form, an import or the database accepts (the column would hold more:
+# anything above this is a typing or parsing error, never a real transfer for a training).
+MAX_PAYMENT = Decimal("9999999.99")
+
 
 class NumberSequence(models.Model):
     """One continuous counter per series and year ("F-2026", "A-2026"), locked when issuing."""
@@ -124,6 +128,11 @@ class Invoice(models.Model):
         return f"{label} {self.number}" if self.number else f"{label} (brouillon) {self.pk}"
 
     @property
+    def file_kind(self) -> str:
+        """Its kind in the table of who may see which file (ganapati/files.py)."""
+        return "invoice.funder" if self.payer_kind == self.PayerKind.FUNDER else "invoice.company"
+
+    @property
     def amount_paid(self) -> Decimal:
         return sum((p.amount for p in self.payments.all()), Decimal("0.00"))
 
@@ -150,6 +159,7 @@ class Payment(models.Model):
         ordering = ["-paid_on", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(condition=Q(amount__lte=MAX_PAYMENT), name="payment_bounded"),
         ]
 
     def __str__(self):

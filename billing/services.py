@@ -7,6 +7,7 @@ it is never edited nor deleted, and a credit note (its own series) cancels it.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,10 +16,11 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
+from ganapati.idempotency import form_token_consume
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
 
-from .models import Invoice, NumberSequence, Payment, Payout, PayoutBatch
+from .models import MAX_PAYMENT, Invoice, NumberSequence, Payment, Payout, PayoutBatch
 from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
 
 CENT = Decimal("0.01")
@@ -230,9 +232,18 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     return invoice
 
 
+def credit_form_scope(invoice: Invoice) -> str:
+    """The credit-note form of this invoice (see `ganapati.idempotency`)."""
+    return f"billing.credit:{invoice.pk}"
+
+
 @transaction.atomic
-def credit_note_issue(*, invoice: Invoice, actor, reason: str) -> Invoice:
-    """Cancel an issued invoice by a credit note of the same amounts (its own series)."""
+def credit_note_issue(*, invoice: Invoice, actor, reason: str,
+                      form_token: str | None = None) -> Invoice:  # fmt: skip
+    """Cancel an issued invoice by a credit note of the same amounts (its own series).
+    From a form, `form_token` makes a second submission fail instead of acting twice."""
+    if form_token is not None:
+        form_token_consume(token=form_token, scope=credit_form_scope(invoice), user=actor)
     if not reason.strip():
         raise DomainError("Indiquez le motif de l'avoir.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -373,6 +384,22 @@ def invoice_render(*, invoice_id: int) -> str:
     return "rendered"
 
 
+def payment_form_scope(invoice: Invoice) -> str:
+    """The payment form of this invoice (see `ganapati.idempotency`)."""
+    return f"billing.payment:{invoice.pk}"
+
+
+def _check_payment_amount(amount: Decimal) -> None:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise DomainError("Le montant du paiement est illisible.")
+    if amount <= 0:
+        raise DomainError("Le montant d'un paiement est positif.")
+    if amount > MAX_PAYMENT:
+        raise DomainError("Un paiement ne peut dépasser 9 999 999,99 € : vérifiez le montant.")
+    if amount != amount.quantize(CENT):
+        raise DomainError("Un montant se saisit au centime près (deux décimales au plus).")
+
+
 @transaction.atomic
 def invoice_mark_deposited(*, invoice: Invoice, actor) -> Invoice:
     """Staff deposited the PDF on the funder's portal (or handed it over): recorded, dated."""
@@ -389,16 +416,18 @@ def invoice_mark_deposited(*, invoice: Invoice, actor) -> Invoice:
 
 @transaction.atomic
 def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on, payer: str,
-                   bank_reference: str = "") -> Payment:  # fmt: skip
+                   bank_reference: str = "", form_token: str | None = None) -> Payment:  # fmt: skip
     """Staff record a payment; the invoice is paid when its balance reaches zero (an
-    overpayment leaves a negative balance, shown to staff)."""
+    overpayment leaves a negative balance, shown to staff). From a form, `form_token` makes
+    a second submission of the same form fail instead of paying twice."""
+    if form_token is not None:
+        form_token_consume(token=form_token, scope=payment_form_scope(invoice), user=actor)
+    _check_payment_amount(amount)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
         Invoice.Status.ISSUED, Invoice.Status.PAID,
     ):  # fmt: skip
         raise DomainError("Un paiement s'enregistre sur une facture émise.")
-    if amount <= 0:
-        raise DomainError("Le montant d'un paiement est positif.")
     payment = Payment.objects.create(
         invoice=invoice, amount=amount, paid_on=paid_on, payer=payer,
         bank_reference=bank_reference, recorded_by=actor,
@@ -506,6 +535,12 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal,
         payout, Payout.Status.BATCHED,
         message="Ce versement est « {current} » : la facture ne peut plus changer.",
     )  # fmt: skip
+    if payout.self_invoice_number:
+        # The self-billed invoice is an issued invoice: it is never replaced (nor deleted).
+        raise DomainError(
+            "Sous mandat d'autofacturation, votre facture est établie par la plateforme "
+            f"(n° {payout.self_invoice_number}) : il n'y a rien à déposer."
+        )
     number = number.strip()
     if not number or len(number) > 35:
         raise DomainError(
@@ -513,14 +548,39 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal,
             "virement."
         )
     checked = check_pdf(upload, folder="factures-formateurs")
+    replaced = _stored_file_facts(payout.trainer_invoice, payout.trainer_invoice_name)
     payout.trainer_invoice.save(checked.content.name.split("/")[-1], checked.content, save=False)
     payout.trainer_invoice_name = checked.original_name
     payout.trainer_invoice_number = number
     payout.save(update_fields=["trainer_invoice", "trainer_invoice_name", "trainer_invoice_number"])
-    log_action(
-        payout.session, "billing.trainer_invoice", actor=actor, data={"sha256": checked.sha256}
-    )
+    data = {"sha256": checked.sha256, "name": payout.trainer_invoice.name,
+            "original_name": checked.original_name}  # fmt: skip
+    if replaced is not None:
+        # The log keeps the replaced file's name and hash, so the history stays provable; the
+        # file itself goes once the replacement is committed (a rollback keeps it referenced).
+        data["replaced"] = replaced
+        storage, old_name = payout.trainer_invoice.storage, replaced["name"]
+        transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+    log_action(payout.session, "billing.trainer_invoice", actor=actor, data=data)
     return payout
+
+
+def _stored_file_facts(field_file, original_name: str) -> dict | None:
+    """Name, original name and SHA-256 of a stored file (None when there is no file; the hash
+    is empty when the file is missing from the storage)."""
+    import hashlib
+
+    if not field_file:
+        return None
+    sha = hashlib.sha256()
+    try:
+        with field_file.storage.open(field_file.name, "rb") as handle:
+            while chunk := handle.read(64 * 1024):
+                sha.update(chunk)
+        digest = sha.hexdigest()
+    except OSError:
+        digest = ""
+    return {"name": field_file.name, "original_name": original_name, "sha256": digest}
 
 
 @transaction.atomic
@@ -680,7 +740,7 @@ def audit_export_build(*, job_id: int) -> str:
         .order_by("pk")
         .iterator(chunk_size=50)
     )
-    export = AuditExport(sessions_qs)
+    export = AuditExport(sessions_qs, user=job.requested_by)
     export.on_session_done = lambda count: AuditExportJob.objects.filter(pk=job_id).update(
         done=count
     )
@@ -772,51 +832,171 @@ def billing_sweep(*, now=None) -> dict[str, int]:
 
 # --- Bank statement import -----------------------------------------------------------------------
 
+BANK_MAX_BYTES = 5 * 1024 * 1024
+BANK_MAX_ROWS = 20_000
+BANK_IMPORT_SCOPE = "billing.bank_import"
+# A bank amount: digits, an optional sign, at most two decimals ("2 000,00", "-50.00").
+_BANK_AMOUNT = re.compile(r"[+-]?\d+(?:[.,]\d{1,2})?", re.ASCII)
+_BANK_SPACES = str.maketrans("", "", " \u00a0\u202f")
+# Our invoice numbers ("F-2026-000042"), wherever the bank put them in the label.
+INVOICE_NUMBER = re.compile(
+    rf"(?<![A-Z0-9]){SERIES[Invoice.Kind.INVOICE]}-\d{{4}}-\d{{6,}}(?!\d)", re.ASCII
+)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """User text quoted in a message, bounded."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def bank_statement_lines(data: bytes) -> list[str]:
+    """The lines of an uploaded statement (UTF-8, at most 5 MB), or a French DomainError."""
+    import io
+
+    if len(data) > BANK_MAX_BYTES:
+        raise DomainError("Le relevé dépasse 5 Mo : exportez une période plus courte.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DomainError(
+            f"Le fichier doit être un CSV en UTF-8 (caractère illisible à l'octet {exc.start}) : "
+            "enregistrez-le au format « CSV UTF-8 » puis importez-le de nouveau."
+        ) from exc
+    return list(io.StringIO(text, newline=""))
+
 
 def bank_statement_parse(lines) -> tuple[list[dict], list[str]]:
     """Read a bank statement CSV (date;montant;libellé[;payeur], ";" or ","), proposing for each
     credit the issued invoice whose number appears in the label, or else the only open invoice
-    of that exact balance. Returns (proposals, French errors for rows that were skipped)."""
+    of that exact balance. Returns (proposals, French errors for rows that were skipped).
+
+    Linear in lines + invoices: the open invoices are indexed once by number and by balance,
+    and each label is searched with one regular expression. A file that is not a readable
+    CSV raises DomainError (nothing to propose)."""
     import csv
-    import re
+    from collections import defaultdict
     from datetime import datetime
+
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce
 
     proposals, errors = [], []
     sample = "".join(lines[:5]) if isinstance(lines, list) else ""
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    open_invoices = list(
-        Invoice.objects.filter(
-            kind=Invoice.Kind.INVOICE, status=Invoice.Status.ISSUED
-        ).prefetch_related("payments")
-    )
-    by_number = {inv.number: inv for inv in open_invoices}
-    for index, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
-        if not row or index == 1 and not re.match(r"\d", row[0].strip()):
-            continue  # empty line or header
-        if len(row) < 3:
-            errors.append(f"Ligne {index} : 3 colonnes attendues (date ; montant ; libellé).")
-            continue
-        raw_date, raw_amount, label = row[0].strip(), row[1].strip(), row[2].strip()
-        payer = row[3].strip() if len(row) > 3 else ""
-        try:
-            day = datetime.strptime(raw_date, "%d/%m/%Y" if "/" in raw_date else "%Y-%m-%d").date()
-        except ValueError:
-            errors.append(f"Ligne {index} : date illisible « {raw_date} ».")
-            continue
-        try:
-            amount = Decimal(raw_amount.replace("\u00a0", "").replace(" ", "").replace(",", "."))
-        except ArithmeticError:
-            errors.append(f"Ligne {index} : montant illisible « {raw_amount} ».")
-            continue
-        if amount <= 0:
-            continue  # a debit: not a payment received
-        match = next((inv for num, inv in by_number.items() if num in label.upper()), None)
-        if match is None:
-            same = [inv for inv in open_invoices if inv.balance == amount]
-            match = same[0] if len(same) == 1 else None
-        proposals.append({"line": index, "date": day, "amount": amount, "label": label,
-                          "payer": payer or label[:200], "invoice": match})  # fmt: skip
+    open_invoices = Invoice.objects.filter(
+        kind=Invoice.Kind.INVOICE, status=Invoice.Status.ISSUED
+    ).annotate(paid=Coalesce(Sum("payments__amount"), Decimal("0")))
+    by_number: dict[str, Invoice] = {}
+    by_balance: dict[Decimal, list[Invoice]] = defaultdict(list)
+    for inv in open_invoices:
+        inv.open_balance = inv.total_incl_tax - inv.paid
+        by_number[inv.number] = inv
+        by_balance[inv.open_balance].append(inv)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        for index, row in enumerate(reader, start=1):
+            if index > BANK_MAX_ROWS:
+                raise DomainError(
+                    f"Le relevé compte plus de {BANK_MAX_ROWS} lignes : importez-le en plusieurs "
+                    "fois (une période plus courte)."
+                )
+            if not row or index == 1 and not re.match(r"\d", row[0].strip()):
+                continue  # empty line or header
+            if len(row) < 3:
+                errors.append(f"Ligne {index} : 3 colonnes attendues (date ; montant ; libellé).")
+                continue
+            raw_date, raw_amount, label = row[0].strip(), row[1].strip(), row[2].strip()
+            payer = row[3].strip() if len(row) > 3 else ""
+            try:
+                day = datetime.strptime(
+                    raw_date, "%d/%m/%Y" if "/" in raw_date else "%Y-%m-%d"
+                ).date()
+            except ValueError:
+                errors.append(f"Ligne {index} : date illisible « {_shown(raw_date)} ».")
+                continue
+            compact = raw_amount.translate(_BANK_SPACES)
+            if not _BANK_AMOUNT.fullmatch(compact):
+                errors.append(f"Ligne {index} : montant illisible « {_shown(raw_amount)} ».")
+                continue
+            amount = Decimal(compact.replace(",", "."))
+            if amount <= 0:
+                continue  # a debit: not a payment received
+            if amount > MAX_PAYMENT:
+                errors.append(
+                    f"Ligne {index} : montant hors limites « {_shown(raw_amount)} » (un paiement "
+                    "ne dépasse pas 9 999 999,99 €)."
+                )
+                continue
+            match = next(
+                (by_number[n] for n in INVOICE_NUMBER.findall(label.upper()) if n in by_number),
+                None,
+            )
+            if match is None:
+                same = by_balance.get(amount, ())
+                match = same[0] if len(same) == 1 else None
+            proposals.append({"line": index, "date": day, "amount": amount,
+                              "label": label[:140], "payer": (payer or label)[:200],
+                              "invoice": match})  # fmt: skip
+    except csv.Error as exc:
+        # Typically a field over the csv module's limit (131 072 characters) or a NUL byte.
+        raise DomainError(
+            f"Ligne {reader.line_num} : ce fichier n'est pas un relevé CSV lisible (champ "
+            "démesuré ou caractère interdit). Exportez de nouveau le relevé depuis la banque."
+        ) from exc
     return proposals, errors
+
+
+def _bank_row_checked(row) -> tuple[Invoice, Decimal, object]:
+    """The invoice (locked, still open), amount and date of a confirmed row, checked again."""
+    from datetime import date
+
+    try:
+        amount = Decimal(str(row["amount"]))
+        paid_on = date.fromisoformat(str(row["date"]))
+        invoice_id = int(row["invoice"])
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise DomainError("données illisibles : importez de nouveau le relevé.") from exc
+    _check_payment_amount(amount)
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    if invoice is None or invoice.kind != Invoice.Kind.INVOICE:
+        raise DomainError("facture introuvable.")
+    if invoice.status != Invoice.Status.ISSUED:
+        raise DomainError(
+            f"{invoice} n'est plus à payer ({invoice.get_status_display().lower()} entre-temps) : "
+            "rien n'est enregistré pour cette ligne."
+        )
+    return invoice, amount, paid_on
+
+
+@transaction.atomic
+def bank_statement_confirm(*, rows: list[dict], lines: set[int], actor,
+                           form_token: str) -> tuple[int, list[str]]:  # fmt: skip
+    """Record the payments of the rows staff ticked (by line number). The confirmation is
+    used once (`form_token`); each row is checked again here (invoice still open, amount
+    positive and bounded) and recorded in its own savepoint: a refused row is reported and
+    the others are recorded. Returns (payments recorded, French errors)."""
+    form_token_consume(token=form_token, scope=BANK_IMPORT_SCOPE, user=actor)
+    done, errors = 0, []
+    for row in rows:
+        try:
+            line = int(row["line"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if line not in lines or not row.get("invoice"):
+            continue
+        try:
+            with transaction.atomic():
+                invoice, amount, paid_on = _bank_row_checked(row)
+                payment_record(
+                    invoice=invoice, actor=actor, amount=amount, paid_on=paid_on,
+                    payer=str(row.get("payer", ""))[:200],
+                    bank_reference=str(row.get("label", ""))[:140],
+                )  # fmt: skip
+        except DomainError as exc:
+            errors.append(f"Ligne {line} : {exc.message}")
+        else:
+            done += 1
+    return done, errors
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_POST
 
+from ganapati import files
 from ganapati.models import Role
 from ganapati.permissions import role_required
 from sessions.selectors import sessions_visible_to
@@ -17,9 +18,7 @@ def invoice_download(request, pk):
         .filter(pk=pk, session__in=sessions_visible_to(request.user))
         .first()
     )
-    if invoice is None or (
-        request.user.role == Role.CLIENT and invoice.payer_kind != Invoice.PayerKind.COMPANY
-    ):
+    if invoice is None or not files.user_may_see(request.user, invoice.file_kind):
         raise Http404("Facture introuvable.")
     try:
         handle = default_storage.open(invoice.pdf.name, "rb")
@@ -34,7 +33,7 @@ def sepa_download(request, pk):
     from .models import PayoutBatch
 
     batch = PayoutBatch.objects.filter(pk=pk).first()
-    if batch is None:
+    if batch is None or not files.user_may_see(request.user, "sepa"):
         raise Http404("Lot introuvable.")
     return FileResponse(default_storage.open(batch.sepa_file.name, "rb"), as_attachment=True,
                         filename=batch.sepa_file.name.split("/")[-1],
@@ -50,7 +49,7 @@ def payout_invoice_upload(request, pk):
     from sessions.selectors import session_get_for
 
     from . import services
-    from .models import Payout
+    from .models import MAX_PAYMENT, Payout
 
     session = session_get_for(user=request.user, pk=pk)
     payout = Payout.objects.filter(session=session).first()
@@ -61,7 +60,11 @@ def payout_invoice_upload(request, pk):
 
     raw = request.POST.get("amount", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
     try:
+        if len(raw) > 30:
+            raise InvalidOperation
         amount = Decimal(raw.replace("€", ""))
+        if not amount.is_finite() or abs(amount) > MAX_PAYMENT:
+            raise InvalidOperation
     except InvalidOperation:
         messages.error(request, "Indiquez le montant total de votre facture (ex. 2 380,00).")
         return redirect("session_detail", pk=session.pk)
@@ -92,7 +95,9 @@ def session_audit_export(request, pk):
     from .exports import AuditExport
 
     session = session_get_for(user=request.user, pk=pk)
-    return _zip_response(AuditExport([session]), f"audit-{session.reference}.zip")
+    return _zip_response(
+        AuditExport([session], user=request.user), f"audit-{session.reference}.zip"
+    )
 
 
 @role_required(Role.CLIENT)
@@ -105,7 +110,9 @@ def reimbursement_pack(request, pk):
     session = session_get_for(user=request.user, pk=pk)
     if not session.invoices.filter(payer_kind="company", status="paid").exists():
         raise Http404("Aucune facture payée pour cette session.")
-    return _zip_response(ReimbursementPack([session]), f"remboursement-{session.reference}.zip")
+    return _zip_response(
+        ReimbursementPack([session], user=request.user), f"remboursement-{session.reference}.zip"
+    )
 
 
 @role_required(Role.STAFF)
@@ -113,7 +120,7 @@ def audit_export_download(request, pk):
     from .models import AuditExportJob
 
     job = AuditExportJob.objects.filter(pk=pk, status="done").first()
-    if job is None:
+    if job is None or not files.user_may_see(request.user, "audit_export"):
         raise Http404("Export introuvable ou pas encore prêt.")
     return FileResponse(default_storage.open(job.file.name, "rb"), as_attachment=True,
                         filename=f"audit-{job.pk}.zip", content_type="application/zip")  # fmt: skip

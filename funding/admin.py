@@ -44,8 +44,8 @@ class CollectiveAgreementAdmin(admin.ModelAdmin):
                     io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline=""),
                     actor=request.user,
                 )
-            except (ValueError, UnicodeDecodeError) as exc:
-                messages.error(request, f"Import impossible : {exc}")
+            except DomainError as exc:
+                messages.error(request, exc.message)
             else:
                 messages.success(
                     request,

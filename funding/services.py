@@ -64,30 +64,53 @@ def agreements_import_france_competences(lines: Iterable[str], *, actor=None) ->
     The file lists companies (about 100 MB); we keep, per IDCC, the OPCO named most often as
     owner (OPCO_PROPRIETAIRE, or OPCO_GESTION when empty). Memory grows with the number of
     agreements (a few thousand), not with the number of lines.
+
+    All or nothing: the whole file is read before the first write, and any problem (header,
+    encoding, an unreadable line) raises DomainError with a French message, nothing changed.
     """
     votes: dict[str, Counter] = defaultdict(Counter)
     stats = {"lines": 0, "skipped": 0}
     reader = csv.reader(lines, delimiter="|")
-    header = next(reader, None)
-    if header is None or [h.strip().upper() for h in header[:4]] != [
-        "SIRET", "IDCC", "OPCO_PROPRIETAIRE", "OPCO_GESTION",
-    ]:  # fmt: skip
-        raise ValueError(
-            "Ce fichier n'a pas l'en-tête attendu : SIRET|IDCC|OPCO_PROPRIETAIRE|OPCO_GESTION."
-        )
-    for row in reader:
-        stats["lines"] += 1
-        if len(row) < 4:
-            stats["skipped"] += 1
-            continue
-        idcc = normalize_idcc(row[1].strip())
-        code = opco_code(row[2] or row[3]) or opco_code(row[3])
-        if idcc is None or idcc == "0" or code is None:
-            stats["skipped"] += 1
-            continue
-        votes[idcc][code] += 1
+    try:
+        header = next(reader, None)
+        if header is None or [h.strip().upper() for h in header[:4]] != [
+            "SIRET", "IDCC", "OPCO_PROPRIETAIRE", "OPCO_GESTION",
+        ]:  # fmt: skip
+            raise DomainError(
+                "Ce fichier n'a pas l'en-tête attendu : SIRET|IDCC|OPCO_PROPRIETAIRE|OPCO_GESTION."
+            )
+        for row in reader:
+            stats["lines"] += 1
+            if len(row) < 4:
+                stats["skipped"] += 1
+                continue
+            idcc = normalize_idcc(row[1].strip())
+            code = opco_code(row[2] or row[3]) or opco_code(row[3])
+            if idcc is None or idcc == "0" or code is None:
+                stats["skipped"] += 1
+                continue
+            votes[idcc][code] += 1
+    except UnicodeDecodeError as exc:
+        raise DomainError(
+            "Import impossible : le fichier n'est pas encodé en UTF-8 (vers la ligne "
+            f"{reader.line_num + 1}). Enregistrez-le au format « CSV UTF-8 » puis importez-le "
+            "de nouveau ; rien n'a été modifié."
+        ) from exc
+    except csv.Error as exc:
+        # Typically a field over the csv module's limit (131 072 characters) or a NUL byte.
+        raise DomainError(
+            f"Import impossible : la ligne {reader.line_num} est illisible (champ démesuré ou "
+            "caractère interdit). Ce n'est pas le fichier de France Compétences attendu ; rien "
+            "n'a été modifié."
+        ) from exc
 
     funders = {f.code: f for f in Funder.objects.filter(kind=Funder.Kind.OPCO)}
+    missing = sorted({code for counter in votes.values() for code in counter} - set(funders))
+    if missing:
+        raise DomainError(
+            f"Import impossible : OPCO absents de la liste des financeurs ({', '.join(missing)}) ; "
+            "rien n'a été modifié."
+        )
     created = updated = 0
     with transaction.atomic():
         for idcc, counter in votes.items():

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ganapati import files, ratelimit
 from ganapati.errors import DomainError
 from ganapati.models import Role
 from ganapati.permissions import role_required
@@ -29,6 +30,10 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# PEC uploads (each one a PDF parsed and stored): attempts per training session and per address.
+PEC_UPLOAD_LIMITS = {"session": (10, 3600), "ip": (30, 3600)}
+
+
 @role_required(Role.CLIENT)
 @require_http_methods(["GET", "POST"])
 def client_funding(request, pk):
@@ -36,7 +41,19 @@ def client_funding(request, pk):
     session = session_get_for(user=request.user, pk=pk)
     funding = FundingRequest.objects.filter(session=session).first()
     form = PecUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    limited = None
+    if request.method == "POST":
+        try:
+            ratelimit.check(
+                request, "funding.pec_upload",
+                keys={"session": str(session.pk), "ip": ratelimit.client_ip(request)},
+                limits=PEC_UPLOAD_LIMITS,
+            )  # fmt: skip
+        except DomainError as exc:
+            limited = exc.message
+            form.is_valid()  # add_error needs a cleaned form (its own errors show too)
+            form.add_error(None, limited)
+    if request.method == "POST" and limited is None and form.is_valid():
         try:
             services.funding_request_upload(
                 session=session, actor=request.user, upload=form.cleaned_data["file"],
@@ -64,6 +81,7 @@ def client_funding(request, pk):
             "needs_commitment": _needs_commitment(session, funding),
             "cancel_form": ClientCancelForm(),
         },
+        status=429 if limited else 200,
     )
 
 
@@ -131,7 +149,7 @@ def pec_file(request, pk):
         .filter(pk=pk, request__session__in=sessions_visible_to(request.user))
         .first()
     )
-    if upload is None:
+    if upload is None or not files.user_may_see(request.user, "pec"):
         raise Http404("Document introuvable.")
     try:
         handle = default_storage.open(upload.file.name, "rb")

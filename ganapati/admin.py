@@ -13,6 +13,7 @@ from .models import (
     AuditEvent,
     Company,
     Funder,
+    JoinRequest,
     Organisation,
     OutgoingEmail,
     TrainerProfile,
@@ -161,6 +162,53 @@ class CompanyAdmin(admin.ModelAdmin):
     @admin.display(description="Historique")
     def timeline(self, obj):
         return timeline_html(obj)
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Who asked to join which company: staff confirm or refuse (as members can), and see
+    how the company's details typed on the link differ from its record, to decide."""
+
+    list_display = ["user", "company", "status", "via", "created_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "company__legal_name", "company__siret"]
+    list_select_related = ["user", "company", "decided_by"]
+    readonly_fields = ["company", "user", "status", "via", "created_at", "decided_by",
+                       "decided_at", "differences_table"]  # fmt: skip
+    exclude = ["proposed"]
+    actions = ["accept", "refuse"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Différences avec la fiche de l'entreprise")
+    def differences_table(self, obj):
+        rows = obj.differences()
+        if not rows:
+            return "Aucune : ce qui a été saisi correspond à la fiche."
+        return format_html_join(
+            "\n", "<div><strong>{}</strong> : fiche « {} » — saisi « {} »</div>", rows
+        )
+
+    def _decide(self, request, queryset, run, done: str):
+        for join in queryset:
+            try:
+                run(request=join, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{join} : {exc.message}")
+            else:
+                messages.success(request, f"{join.user} : {done}.")
+
+    @admin.action(description="Accepter : la personne devient membre de l'entreprise")
+    def accept(self, request, queryset):
+        self._decide(request, queryset, services.join_request_accept, "membre de l'entreprise")
+
+    @admin.action(description="Refuser : la personne perd tout accès à l'entreprise")
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, services.join_request_refuse, "demande refusée")
 
 
 @admin.register(Organisation)
@@ -330,3 +378,8 @@ class FunderAdmin(admin.ModelAdmin):
     def ready(self, obj):
         missing = obj.missing_invoicing_fields()
         return "oui" if not missing else "manque " + ", ".join(missing)
+
+
+# The help centre's and the advisor appointments' back-office pages live with them.
+from .appointments import admin as _appointments_admin  # noqa: E402, F401
+from .help import admin as _help_admin  # noqa: E402, F401

@@ -11,6 +11,7 @@ class GanapatiConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .appointments import tasks  # noqa: F401  (registers the Celery tasks)
 
 
 class AdminConfig(DjangoAdminConfig):

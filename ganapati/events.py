@@ -46,3 +46,10 @@ class DomainEvent:
                 # One failing receiver must not stop the others; its sweeper catches up.
                 logger.error("event %s: receiver %r failed", self.name, receiver,
                              exc_info=(type(result), result, result.__traceback__))  # fmt: skip
+
+
+# --- Events of the core -----------------------------------------------------------------------
+
+# Someone stopped being (or was refused as) a member of a company: whatever they could see as
+# its member or pending contact, they no longer may (sessions detaches them as contact).
+membership_ended = DomainEvent("membership_ended", ("company_id", "user_id"))

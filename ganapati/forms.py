@@ -64,3 +64,12 @@ class UserAddForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name", "phone", "role", "company"]
+
+
+class MemberInviteForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    email = forms.EmailField(
+        label="E-mail professionnel",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )

@@ -23,7 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .errors import DomainError, TransientMailError
-from .models import AuditEvent, OutgoingEmail, TrainerProfile, User
+from .models import AuditEvent, JoinRequest, OutgoingEmail, TrainerProfile, User
 from .outbox_states import OUTBOX_STATES
 from .retries import is_transient
 
@@ -90,6 +90,11 @@ def mail_queue(
     existing = OutgoingEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
+    if attachments:
+        # Who may receive which file is decided in one place (ganapati/files.py).
+        from .files import check_attachments
+
+        check_attachments([*to, *(cc or [])], attachments)
     subject, text, html = _render_email(template, context)
     fields = {
         "template": template,
@@ -262,12 +267,22 @@ def password_set_url(user: User) -> str:
 
 @transaction.atomic
 def user_save_from_admin(*, user: User, actor: User, created: bool) -> None:
-    """Staff create or edit an account. A new account has no password: it is invited."""
+    """Staff create or edit an account. A new account has no password: it is invited. A client
+    moved out of a company loses at once what they saw there (as for a member's removal)."""
+    from .events import membership_ended
+
+    before = None if created else User.objects.filter(pk=user.pk).values("company_id").first()
     user.is_staff = user.role == "staff" or user.is_staff
     if created:
         user.set_unusable_password()
     user.save()
-    log_action(user, "user.created" if created else "user.updated", actor=actor)
+    previous_company = before["company_id"] if before else None
+    data = {}
+    if previous_company != user.company_id:
+        data = {"company": {"from": previous_company, "to": user.company_id}}
+    log_action(user, "user.created" if created else "user.updated", actor=actor, data=data)
+    if previous_company and previous_company != user.company_id:
+        membership_ended.emit(company_id=previous_company, user_id=user.pk)
     if created:
         user_invite(user=user, actor=actor)
 
@@ -366,3 +381,141 @@ def company_save_from_admin(*, company, actor: User, changed: list[str], created
     company.save()
     log_action(company, "company.created" if created else "company.updated", actor=actor,
                data={"fields": changed})  # fmt: skip
+
+
+# --- Company membership ------------------------------------------------------------------------
+
+
+def _ensure_manages(company, actor: User) -> None:
+    """Who may manage a company's people: its members, and staff."""
+    if actor.role == "staff" or (actor.role == "client" and actor.company_id == company.pk):
+        return
+    raise DomainError("Seuls les membres de cette entreprise (ou l'équipe) gèrent ses accès.")
+
+
+def company_members(company):
+    return User.objects.filter(company=company, role="client", is_active=True).order_by(
+        "last_name", "first_name"
+    )
+
+
+@transaction.atomic
+def join_request_create(*, company, user: User, via: str, proposed: dict) -> JoinRequest | None:
+    """`user` asks to join `company` (they completed a session's link for it): the members
+    are told and decide; staff may too. Nothing of the company changes meanwhile."""
+    from . import emails
+
+    if user.company_id == company.pk:
+        return None
+    request = JoinRequest.objects.filter(company=company, user=user, status="pending").first()
+    if request is not None:
+        return request
+    request = JoinRequest.objects.create(company=company, user=user, via=via[:200],
+                                         proposed=proposed)  # fmt: skip
+    log_action(company, "company.join_requested", actor=None,
+               data={"user": user.email, "via": via})  # fmt: skip
+    members = [m.email for m in company_members(company)]
+    if not members:  # a company with nobody to decide: staff do
+        members = list(User.objects.filter(role="staff", is_active=True)
+                       .values_list("email", flat=True))  # fmt: skip
+    emails.join_requested(request, to=members)
+    return request
+
+
+@transaction.atomic
+def join_request_accept(*, request: JoinRequest, actor: User) -> JoinRequest:
+    from . import emails
+    from .membership_states import JOIN_REQUEST_STATES
+
+    request = JoinRequest.objects.select_for_update().select_related("company").get(pk=request.pk)
+    _ensure_manages(request.company, actor)
+    JOIN_REQUEST_STATES.advance(request, JoinRequest.Status.ACCEPTED,
+                                message="Cette demande est déjà « {current} ».")  # fmt: skip
+    user = User.objects.select_for_update().get(pk=request.user_id)
+    if user.role != "client":
+        raise DomainError("Ce compte ne peut pas être membre d'une entreprise cliente.")
+    if user.company_id and user.company_id != request.company_id:
+        raise DomainError(
+            "Cette personne est déjà membre d'une autre entreprise : un compte n'appartient "
+            "qu'à une entreprise. Elle peut utiliser une autre adresse e-mail."
+        )
+    user.company = request.company
+    user.save(update_fields=["company"])
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    log_action(request.company, "company.member_accepted", actor=actor, data={"user": user.email})
+    emails.join_decided(request)
+    return request
+
+
+@transaction.atomic
+def join_request_refuse(*, request: JoinRequest, actor: User) -> JoinRequest:
+    from . import emails
+    from .events import membership_ended
+    from .membership_states import JOIN_REQUEST_STATES
+
+    request = JoinRequest.objects.select_for_update().select_related("company").get(pk=request.pk)
+    _ensure_manages(request.company, actor)
+    JOIN_REQUEST_STATES.advance(request, JoinRequest.Status.REFUSED,
+                                message="Cette demande est déjà « {current} ».")  # fmt: skip
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    log_action(request.company, "company.member_refused", actor=actor,
+               data={"user": request.user.email})  # fmt: skip
+    emails.join_decided(request)
+    membership_ended.emit(company_id=request.company_id, user_id=request.user_id)
+    return request
+
+
+@transaction.atomic
+def company_member_invite(*, company, actor: User, email: str, first_name: str,
+                          last_name: str) -> None:  # fmt: skip
+    """A member (or staff) adds someone to the company's space. The page says the same thing
+    whether the address already has an account or not; the address's owner is told by e-mail
+    what happened (and, if their account cannot join, why)."""
+    from . import emails
+
+    _ensure_manages(company, actor)
+    email = User.objects.normalize_email(email)
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(),
+                    role="client", company=company)  # fmt: skip
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        emails.member_invited(user, company=company, actor=actor, url=password_set_url(user))
+    elif user.role == "client" and user.company_id in (None, company.pk) and user.is_active:
+        if user.company_id is None:
+            user.company = company
+            user.save(update_fields=["company"])
+            JoinRequest.objects.filter(company=company, user=user, status="pending").update(
+                status="accepted", decided_by=actor, decided_at=timezone.now()
+            )
+        emails.member_added(user, company=company, actor=actor)
+    else:
+        emails.member_invite_impossible(email, company=company, actor=actor)
+    log_action(company, "company.member_invited", actor=actor, data={"email": email})
+
+
+@transaction.atomic
+def company_member_remove(*, company, user: User, actor: User) -> None:
+    """A member (or staff) removes someone from the company's space: at once, they see none
+    of its sessions, documents or invoices any more."""
+    from . import emails
+    from .events import membership_ended
+
+    _ensure_manages(company, actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.company_id != company.pk:
+        raise DomainError("Cette personne n'est pas membre de l'entreprise.")
+    if actor.role != "staff" and company_members(company).exclude(pk=user.pk).count() == 0:
+        raise DomainError(
+            "Il doit rester au moins un membre dans l'espace de l'entreprise : invitez d'abord "
+            "la personne qui prendra le relais, ou demandez à l'équipe."
+        )
+    user.company = None
+    user.save(update_fields=["company"])
+    log_action(company, "company.member_removed", actor=actor, data={"user": user.email})
+    emails.member_removed(user, company=company)
+    membership_ended.emit(company_id=company.pk, user_id=user.pk)

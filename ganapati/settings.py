@@ -175,6 +175,8 @@ if FILE_STORAGE_BACKEND == "s3":
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
             "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            # "path" for S3-compatible servers reached by address (MinIO, moto, some hosts).
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
             "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
             "default_acl": "private",
@@ -233,6 +235,9 @@ CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# The queue tasks are sent to (and workers read by default): set it to share one Redis between
+# several installations.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -276,6 +281,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.overdue_reminders",
         "schedule": crontab(hour=8, minute=15),
     },
+    "appointment-reminders": {
+        "task": "ganapati.appointment_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "appointments-purge": {
+        "task": "ganapati.appointments_purge",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(
@@ -286,6 +299,12 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIM
 # Outbox: an email whose sending was interrupted is flagged after this many seconds.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_STUCK_AFTER = env.int("OUTBOX_STUCK_AFTER", default=15 * 60)
+
+# Calls with an advisor: how far ahead slots are offered, the least notice, and how many months
+# after the call a booker's personal data is kept before being anonymised.
+APPOINTMENTS_WEEKS_AHEAD = env.int("APPOINTMENTS_WEEKS_AHEAD", default=3)
+APPOINTMENTS_MIN_NOTICE_HOURS = env.int("APPOINTMENTS_MIN_NOTICE_HOURS", default=2)
+APPOINTMENTS_RETENTION_MONTHS = env.int("APPOINTMENTS_RETENTION_MONTHS", default=6)
 
 # Content security policy (django-csp): no inline script, nothing from another origin.
 CONTENT_SECURITY_POLICY = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from . import views
 
+handler400 = "ganapati.views.error_400"
 handler403 = "ganapati.views.error_403"
 handler404 = "ganapati.views.error_404"
 handler500 = "ganapati.views.error_500"
@@ -11,9 +12,23 @@ handler500 = "ganapati.views.error_500"
 urlpatterns = [
     path("", views.home, name="home"),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
+    path("client/entreprise/", views.company_people, name="company_people"),
+    path("client/entreprise/inviter/", views.company_invite, name="company_invite"),
+    path(
+        "client/entreprise/membres/<int:pk>/retirer/",
+        views.company_member_remove,
+        name="company_member_remove",
+    ),
+    path(
+        "client/entreprise/demandes/<int:pk>/",
+        views.join_request_decide,
+        name="join_request_decide",
+    ),
     path("", include("sessions.urls")),
     path("", include("funding.urls")),
     path("", include("billing.urls")),
+    path("", include("ganapati.help.urls")),
+    path("", include("ganapati.appointments.urls")),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponseServerError
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse_lazy
@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .errors import DomainError
-from .forms import IdentityForm, LoginForm, PasswordResetForm, TrainerProfileForm
-from .models import Role, TrainerProfile
+from .forms import IdentityForm, LoginForm, MemberInviteForm, PasswordResetForm, TrainerProfileForm
+from .models import JoinRequest, Role, TrainerProfile, User
 from .permissions import ROLE_HOMES, role_required
 
 
@@ -61,6 +61,87 @@ def trainer_profile(request):
     )  # fmt: skip
 
 
+# --- A client company's people (its members manage them) ---------------------------------------
+
+
+@role_required(Role.CLIENT)
+def company_people(request):
+    company = request.user.company
+    context = {"company": company, "form": MemberInviteForm()}
+    if company is not None:
+        context.update(
+            members=services.company_members(company),
+            requests=JoinRequest.objects.filter(company=company, status="pending")
+            .select_related("user"),
+        )  # fmt: skip
+    return render(request, "ganapati/company_people.html", context)
+
+
+def _member_action(request, run, success: str):
+    try:
+        run()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("company_people")
+
+
+@role_required(Role.CLIENT)
+@require_http_methods(["POST"])
+def company_invite(request):
+    company = request.user.company
+    form = MemberInviteForm(request.POST)
+    if company is None:
+        messages.error(request, "Vous n'êtes membre d'aucune entreprise.")
+        return redirect("company_people")
+    if not form.is_valid():
+        return render(request, "ganapati/company_people.html", {
+            "company": company, "form": form, "members": services.company_members(company),
+            "requests": JoinRequest.objects.filter(company=company, status="pending"),
+        }, status=400)  # fmt: skip
+    data = form.cleaned_data
+    return _member_action(
+        request,
+        lambda: services.company_member_invite(
+            company=company, actor=request.user, email=data["email"],
+            first_name=data["first_name"], last_name=data["last_name"]),
+        f"C'est fait : {data['email']} reçoit un e-mail pour accéder à l'espace de l'entreprise.",
+    )  # fmt: skip
+
+
+@role_required(Role.CLIENT)
+@require_http_methods(["POST"])
+def company_member_remove(request, pk):
+    company = request.user.company
+    member = User.objects.filter(pk=pk, company=company).first() if company else None
+    if member is None:
+        raise Http404("Personne introuvable.")
+    return _member_action(
+        request,
+        lambda: services.company_member_remove(company=company, user=member, actor=request.user),
+        f"{member.get_full_name()} n'a plus accès à l'espace de l'entreprise.",
+    )
+
+
+@role_required(Role.CLIENT)
+@require_http_methods(["POST"])
+def join_request_decide(request, pk):
+    company = request.user.company
+    join = JoinRequest.objects.filter(pk=pk, company=company).first() if company else None
+    if join is None:
+        raise Http404("Demande introuvable.")
+    if request.POST.get("decision") == "accept":
+        return _member_action(
+            request, lambda: services.join_request_accept(request=join, actor=request.user),
+            f"{join.user.get_full_name()} est maintenant membre de l'espace.",
+        )  # fmt: skip
+    return _member_action(
+        request, lambda: services.join_request_refuse(request=join, actor=request.user),
+        "Demande refusée : cette personne n'a plus accès à vos sessions.",
+    )  # fmt: skip
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
@@ -91,6 +172,13 @@ class PasswordResetConfirmView(_NotifiesPasswordChange, auth_views.PasswordReset
 class PasswordChangeView(_NotifiesPasswordChange, auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
     how = "change"
+
+
+def error_400(request, exception=None):
+    from django.core.exceptions import TooManyFieldsSent
+
+    too_many = isinstance(exception, TooManyFieldsSent)
+    return render(request, "400.html", {"too_many": too_many}, status=400)
 
 
 def error_403(request, exception=None):

@@ -10,6 +10,7 @@ class TrainingSessionsConfig(AppConfig):
     def ready(self):
         from documents.events import document_ready
         from ganapati import labels
+        from ganapati.events import membership_ended
 
         from . import receivers
         from .documents import register_kinds
@@ -17,6 +18,7 @@ class TrainingSessionsConfig(AppConfig):
 
         register_kinds()
         document_ready.connect(receivers.send_validation_pack_when_ready)
+        membership_ended.connect(receivers.detach_contact_when_membership_ends)
 
         labels.register(
             statuses=dict(TrainingSession.Status.choices),
@@ -31,6 +33,8 @@ class TrainingSessionsConfig(AppConfig):
                 "session.draft": "retour en brouillon",
                 "session.ready": "informations du client complétées",
                 "session.client_updated": "informations du client mises à jour",
+                "session.contact_confirmed": "contact du client confirmé",
+                "session.contact_removed": "contact retiré (non reconnu par l'entreprise)",
                 "session.validated": "session validée",
                 "session.funded": "feu vert : financement accordé",
                 "session.running": "session démarrée",

@@ -107,3 +107,27 @@ def green_light(session: TrainingSession):
                      url=absolute_url(reverse("client_session_detail", args=[session.pk]))),
         related=session,
     )  # fmt: skip
+
+
+def contact_to_confirm(session: TrainingSession, *, email: str, url: str):
+    """To an address that already has an account, named as contact on the form."""
+    return mail_queue(
+        key=f"session-contact-confirm:{session.pk}:{session.revision}:{email.lower()}",
+        template="session_contact_confirm",
+        to=[email],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, url=url, email=email),
+        related=session,
+    )
+
+
+def contact_removed(session: TrainingSession):
+    import uuid
+
+    return mail_queue(
+        key=f"session-contact-removed:{session.pk}:{uuid.uuid4().hex}",
+        template="session_contact_removed",
+        to=[session.trainer.email],
+        context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
+        related=session,
+    )

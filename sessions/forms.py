@@ -4,10 +4,10 @@ from django import forms
 from django.forms import formset_factory
 
 from ganapati.fields import FrenchDecimalField, SiretField
-from ganapati.models import Company, Funder
+from ganapati.models import Funder
 from ganapati.validators import validate_idcc, validate_naf
 
-from .models import FundingMode, Programme, TrainingSession
+from .models import MAX_DAYS, FundingMode, Programme, TrainingSession
 
 
 def modules_to_text(modules: list[dict]) -> str:
@@ -121,7 +121,10 @@ class DayForm(forms.Form):
         return data
 
 
-DayFormSet = formset_factory(DayForm, extra=0, min_num=1, validate_min=True, max_num=60)
+DayFormSet = formset_factory(
+    DayForm, extra=0, min_num=1, validate_min=True, max_num=MAX_DAYS, validate_max=True,
+    absolute_max=MAX_DAYS,
+)  # fmt: skip
 
 
 class PriceForm(forms.ModelForm):
@@ -223,20 +226,13 @@ class ClientForm(forms.Form):
 
     @classmethod
     def initial_for(cls, session: TrainingSession) -> dict:
+        """What was typed on this session's form, and nothing else: the form never shows a
+        company's record or an account's details (the link may be in anyone's hands)."""
         initial: dict = {"revision": session.revision}
-        company: Company | None = session.company
-        if company:
-            initial.update(
-                legal_name=company.legal_name, siret=company.siret, address=company.address,
-                postal_code=company.postal_code, city=company.city, naf_code=company.naf_code,
-                idcc=company.idcc, employee_count=company.employee_count,
-            )  # fmt: skip
-        if session.contact:
-            c = session.contact
-            initial.update(
-                contact_first_name=c.first_name, contact_last_name=c.last_name,
-                contact_email=c.email, contact_phone=c.phone, contact_job_title=c.job_title,
-            )  # fmt: skip
+        typed = session.client_submission or {}
+        initial.update(typed.get("company") or {})
+        contact = typed.get("contact") or {}
+        initial.update({f"contact_{k}": v for k, v in contact.items()})
         if session.funding_mode:
             initial.update(funding_mode=session.funding_mode, funder=session.funder_id)
         return initial

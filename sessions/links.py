@@ -40,3 +40,24 @@ def check_link(session, version: int) -> None:
         raise LinkError("Ce lien a été désactivé par le formateur. Demandez-lui le nouveau lien.")
     if session.link_expires_at and session.link_expires_at < timezone.now():
         raise LinkError("Ce lien a expiré. Demandez un nouveau lien à votre formateur.")
+
+
+CONTACT_SALT = "ganapati.sessions.contact-confirm"
+CONTACT_VALIDITY = timedelta(days=7)
+
+
+def make_contact_token(session, email: str) -> str:
+    """Sent to an address that already has an account, named as the session's contact."""
+    return signing.dumps({"s": session.pk, "e": email.lower()}, salt=CONTACT_SALT, compress=True)
+
+
+def read_contact_token(token: str) -> tuple[int, str]:
+    try:
+        payload = signing.loads(token, salt=CONTACT_SALT, max_age=CONTACT_VALIDITY.total_seconds())
+        return int(payload["s"]), str(payload["e"])
+    except signing.SignatureExpired as exc:
+        raise LinkError(
+            "Ce lien a expiré : demandez au formateur de vous l'envoyer de nouveau."
+        ) from exc
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise LinkError("Ce lien n'est pas valide : vérifiez qu'il a été copié en entier.") from exc

@@ -6,9 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+# What the forms allow, and the database too: the largest session this product runs.
+MAX_TRAINEES = 100
+MAX_DAYS = 60
+MAX_PRICE = Decimal("999999.99")  # € excl. tax, per session or per trainee
 
 
 class Format(models.TextChoices):
@@ -73,7 +78,7 @@ class TrainingContent(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PRICE)],
     )
     price_basis = models.CharField(
         "base du prix", max_length=12, choices=PriceBasis.choices, default=PriceBasis.PER_SESSION
@@ -109,6 +114,13 @@ class Programme(TrainingContent):
         verbose_name = "programme de formation"
         verbose_name_plural = "programmes de formation"
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price_excl_tax__isnull=True)
+                | models.Q(price_excl_tax__gte=0, price_excl_tax__lte=MAX_PRICE),
+                name="programme_price_bounded",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -143,10 +155,15 @@ class TrainingSession(TrainingContent):
         "statut", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     trainees_min = models.PositiveSmallIntegerField(
-        "stagiaires (minimum)", default=1, validators=[MinValueValidator(1)]
+        "stagiaires (minimum)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TRAINEES)],
     )
     trainees_max = models.PositiveSmallIntegerField(
-        "stagiaires (maximum)", default=12, validators=[MinValueValidator(1)]
+        "stagiaires (maximum)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TRAINEES)],
+        help_text=f"{MAX_TRAINEES} au plus par session.",
     )
     # The client side.
     company = models.ForeignKey(
@@ -177,6 +194,10 @@ class TrainingSession(TrainingContent):
         related_name="sessions",
     )
     client_completed_at = models.DateTimeField("complété par le client le", null=True, blank=True)
+    # The client's details exactly as typed (link or trainer): the form shows them back, and
+    # staff compare them with the company's record. An existing company is never rewritten
+    # from them, and an existing account is never attached from them.
+    client_submission = models.JSONField("informations saisies", default=dict, blank=True)
     # The shared link: a signed token carrying (session, version); revoking bumps the version.
     link_version = models.PositiveIntegerField(default=0)
     link_expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
@@ -217,11 +238,27 @@ class TrainingSession(TrainingContent):
                 name="session_trainees_min_le_max",
             ),
             models.CheckConstraint(
+                condition=models.Q(trainees_max__lte=MAX_TRAINEES),
+                name="session_trainees_max_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_excl_tax__isnull=True)
+                | models.Q(price_excl_tax__gte=0, price_excl_tax__lte=MAX_PRICE),
+                name="session_price_bounded",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(
                     status__in=["ready", "validated", "funded", "running", "completed"]
                 )
-                | models.Q(company__isnull=False, contact__isnull=False),
-                name="session_ready_has_client",
+                | models.Q(company__isnull=False),
+                name="session_ready_has_company",
+            ),
+            # The contact may still have to confirm their address when the session is ready;
+            # it is validated only with a confirmed contact.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["validated", "funded", "running", "completed"])
+                | models.Q(contact__isnull=False),
+                name="session_validated_has_contact",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["validated", "funded", "running", "completed"])

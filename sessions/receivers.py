@@ -12,3 +12,10 @@ def send_validation_pack_when_ready(*, owner_type, owner_id, kind, source, **_):
     from .services import validation_pack_send_if_ready
 
     validation_pack_send_if_ready(session_id=owner_id)
+
+
+def detach_contact_when_membership_ends(*, company_id, user_id, **_):
+    """Refused or removed from a company: no longer the contact of its sessions in progress."""
+    from .services import session_contacts_detach
+
+    session_contacts_detach(company_id=company_id, user_id=user_id)

@@ -8,7 +8,8 @@ from django.http import Http404
 
 from documents.models import Document
 from documents.selectors import is_current_version
-from ganapati.models import Role, User
+from ganapati import files
+from ganapati.models import JoinRequest, Role, User
 
 from .models import Programme, SessionDay, TrainingSession
 
@@ -28,9 +29,15 @@ def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
         return TrainingSession.objects.all()
     if user.role == Role.TRAINER:
         return TrainingSession.objects.filter(trainer=user)
-    if user.role == Role.CLIENT and user.company_id:
-        # A client sees its company's sessions once it has been attached to them.
-        return TrainingSession.objects.filter(company_id=user.company_id)
+    if user.role == Role.CLIENT:
+        # A member sees every session of the company. Someone who asked to join it (they
+        # completed a session's link for it) sees only the sessions they are the contact of,
+        # until a member or staff accepts them; refused or removed, they see nothing more.
+        pending = JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
+        visible = Q(contact=user, company_id__in=pending.values("company_id"))
+        if user.company_id:
+            visible |= Q(company_id=user.company_id)
+        return TrainingSession.objects.filter(visible)
     return TrainingSession.objects.none()
 
 
@@ -82,7 +89,7 @@ def session_document_get_for(*, user: User, pk: int) -> Document:
         owner_type=ContentType.objects.get_for_model(TrainingSession),
         owner_id__in=sessions_visible_to(user).values("pk"),
     ).first()
-    if document is None:
+    if document is None or not files.user_may_see(user, f"document.{document.kind}"):
         raise Http404("Document introuvable.")
     if user.role != Role.STAFF and not is_current_version(document):
         raise Http404("Document introuvable.")

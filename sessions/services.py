@@ -7,18 +7,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document
 from documents.services import document_request
 from ganapati.errors import DomainError
 from ganapati.models import Company, Funder, Role, User
-from ganapati.services import log_action, password_set_url
+from ganapati.services import join_request_create, log_action, password_set_url
 from ganapati.uploads import check_pdf
 
 from . import emails, events, links
 from .documents import VALIDATION_PACK
 from .models import (
+    MAX_DAYS,
     Attendance,
     AttendanceScan,
     FundingMode,
@@ -96,6 +98,8 @@ def session_set_schedule(
     ensure_editable(session)
     if not days:
         raise DomainError("Indiquez au moins une journée.")
+    if len(days) > MAX_DAYS:
+        raise DomainError(f"Une session compte au plus {MAX_DAYS} journées.")
     dates = [day["date"] for day in days]
     if len(set(dates)) != len(dates):
         raise DomainError("La même date figure deux fois : une ligne par journée.")
@@ -153,16 +157,16 @@ def session_link_send(*, session: TrainingSession, actor: User, to: str, url: st
     log_action(session, "session.link_sent", actor=actor, data={"to": to})
 
 
-def _attach_company(values: dict[str, Any]) -> Company:
+def _attach_company(values: dict[str, Any]) -> tuple[Company, bool]:
+    """(company, created). An existing company is taken as it is on file: nothing typed on a
+    link may rewrite another company's identity (staff see the differences and decide)."""
     company = Company.objects.filter(siret=values["siret"]).first()
     if company is not None:
-        # An existing company keeps the details already on file: a shared link must not let
-        # anyone rewrite another company's identity.
-        return company
+        return company, False
     company = Company(**values)
     _full_clean(company)
     company.save()
-    return company
+    return company, True
 
 
 def _full_clean(obj, **kwargs) -> None:
@@ -174,17 +178,23 @@ def _full_clean(obj, **kwargs) -> None:
         raise DomainError(messages[0], field=field) from exc
 
 
-def _attach_contact(values: dict[str, Any], company: Company) -> tuple[User, bool]:
+def _attach_contact(
+    session: TrainingSession, values: dict[str, Any], company: Company, *, new_company: bool
+) -> User | None:
+    """The contact typed on the form. A new address becomes a client account (a member of the
+    company only if this form created the company; otherwise it asks to join it) and gets the
+    e-mail to choose a password. An address that already has an account is never attached
+    from a form: its owner gets an e-mail to confirm, logged in, that they are the contact.
+    The page says the same thing in both cases, so nothing tells whether the address exists."""
     email = User.objects.normalize_email(values["email"])
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None:
-        if user.role != Role.CLIENT or user.company_id != company.pk:
-            raise DomainError(
-                "Cette adresse e-mail est déjà celle d'un autre compte : indiquez l'adresse "
-                "professionnelle du contact dans cette entreprise.",
-                field="contact_email",
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        if session.contact_id != existing.pk:
+            emails.contact_to_confirm(
+                session, email=email, url=_contact_confirm_url(session, email)
             )
-        return user, False
+            return None
+        return existing
     user = User(
         email=email,
         first_name=values["first_name"],
@@ -192,12 +202,27 @@ def _attach_contact(values: dict[str, Any], company: Company) -> tuple[User, boo
         phone=values.get("phone", ""),
         job_title=values.get("job_title", ""),
         role=Role.CLIENT,
-        company=company,
+        company=company if new_company else None,
     )
     user.set_unusable_password()
     _full_clean(user, exclude=["password"])
     user.save()
-    return user, True
+    if not new_company:
+        join_request_create(
+            company=company, user=user, via=f"lien de la session {session.reference}",
+            proposed=session.client_submission.get("company", {}),
+        )  # fmt: skip
+    emails.client_account_created(session, user, url=password_set_url(user))
+    return user
+
+
+def _contact_confirm_url(session: TrainingSession, email: str) -> str:
+    from django.urls import reverse
+
+    from ganapati.services import absolute_url
+
+    return absolute_url(reverse("session_contact_confirm", args=[links.make_contact_token(
+        session, email)]))  # fmt: skip
 
 
 @transaction.atomic
@@ -242,14 +267,19 @@ def session_client_submit(
     else:
         funder = None
 
-    company_obj = _attach_company(company)
-    user, created = _attach_contact(contact, company_obj)
+    session.client_submission = {
+        "company": {k: v for k, v in company.items() if v not in (None, "")},
+        "contact": {k: v for k, v in contact.items() if v not in (None, "")},
+    }
+    company_obj, new_company = _attach_company(company)
+    if session.company_id and session.company_id != company_obj.pk:
+        session.contact = None  # another company: its contact must be confirmed again
+    session.company = company_obj
+    session.contact = _attach_contact(session, contact, company_obj, new_company=new_company)
     session.trainees.all().delete()
     Trainee.objects.bulk_create(
         Trainee(session=session, position=index, **values) for index, values in enumerate(trainees)
     )
-    session.company = company_obj
-    session.contact = user
     session.funding_mode = funding_mode
     session.funder = funder
     session.client_completed_at = timezone.now()
@@ -259,11 +289,53 @@ def session_client_submit(
     else:
         log_action(session, "session.client_updated", actor=actor)
     session.save()
-    if created:
-        emails.client_account_created(session, user, url=password_set_url(user))
     if actor is None:
         emails.client_completed(session)
     return session
+
+
+@transaction.atomic
+def session_contact_confirm(*, session: TrainingSession, user: User, email: str) -> None:
+    """The owner of an existing account, logged in, confirms being the contact named on the
+    form. They see the session; if they are not a member of its company, they ask to join."""
+    session = _lock(session)
+    if user.email.lower() != email.lower():
+        raise DomainError(
+            f"Ce lien est destiné à {email} : connectez-vous avec ce compte pour confirmer."
+        )
+    if user.role != Role.CLIENT:
+        raise DomainError(
+            "Ce compte (formateur ou équipe) ne peut pas être le contact client d'une session : "
+            "indiquez au formateur une autre adresse professionnelle."
+        )
+    if not session.is_editable:
+        raise DomainError("Cette session est déjà validée : son contact ne change plus.")
+    submitted = (session.client_submission.get("contact") or {}).get("email", "")
+    if submitted.lower() != email.lower() or session.company_id is None:
+        raise DomainError("Ce lien n'est plus valable : le formulaire a été modifié depuis.")
+    session.contact = user
+    session.save(update_fields=["contact", "updated_at"])
+    log_action(session, "session.contact_confirmed", actor=user, data={"email": user.email})
+    join_request_create(company=session.company, user=user,
+                        via=f"lien de la session {session.reference}",
+                        proposed=session.client_submission.get("company", {}))  # fmt: skip
+
+
+@transaction.atomic
+def session_contacts_detach(*, company_id: int, user_id: int) -> int:
+    """After a refusal or a removal: the person is no longer the contact of the company's
+    sessions still being prepared (the trainer is told and asks the client again)."""
+    count = 0
+    for session in TrainingSession.objects.select_for_update().filter(
+        company_id=company_id, contact_id=user_id,
+        status__in=[Status.DRAFT, Status.AWAITING_CLIENT, Status.READY],
+    ):  # fmt: skip
+        session.contact = None
+        session.save(update_fields=["contact", "updated_at"])
+        log_action(session, "session.contact_removed", actor=None, data={"user": user_id})
+        emails.contact_removed(session)
+        count += 1
+    return count
 
 
 def session_missing(session: TrainingSession) -> list[str]:
@@ -289,8 +361,16 @@ def session_missing(session: TrainingSession) -> list[str]:
             missing.append("la première journée est passée : modifiez les dates")
     if session.price_excl_tax is None:
         missing.append("le prix n'est pas indiqué")
-    if not session.company_id or not session.contact_id:
+    typed_contact = (session.client_submission.get("contact") or {}).get("email")
+    if not session.company_id:
         missing.append("les informations du client ne sont pas complètes")
+    elif not session.contact_id:
+        missing.append(
+            f"le contact du client ({typed_contact}) n'a pas encore confirmé son adresse : "
+            "il a reçu un e-mail pour le faire"
+            if typed_contact
+            else "le contact du client n'est pas indiqué"
+        )
     else:
         count = len(session.trainees.all())
         if count == 0:
@@ -351,9 +431,10 @@ def validation_pack_send_if_ready(*, session_id: int) -> str:
             return "skipped-sent"
         documents.sort(key=lambda d: VALIDATION_PACK.index(d.kind))
         attachments = [
-            {"name": d.file.name, "filename": d.filename, "mimetype": "application/pdf"}
+            {"name": d.file.name, "filename": d.filename, "mimetype": "application/pdf",
+             "kind": f"document.{d.kind}"}
             for d in documents
-        ]
+        ]  # fmt: skip
         emails.session_validated(session, attachments=attachments)
         log_action(session, "documents.sent", actor=None,
                    data={"documents": [d.pk for d in documents]})  # fmt: skip
@@ -431,31 +512,54 @@ def _half_days(session: TrainingSession) -> list[tuple[SessionDay, str]]:
 
 @transaction.atomic
 def attendance_record(
-    *, session: TrainingSession, actor: User, present: set[tuple[int, int, str]]
+    *,
+    session: TrainingSession,
+    actor: User,
+    present: set[tuple[int, int, str]],
+    half_days: set[tuple[int, str]] | None = None,
 ) -> int:
-    """Record presence for every trainee and half-day of the session (absent unless listed).
+    """Record who was present, per trainee and half-day (absent unless listed).
 
-    `present` holds (trainee id, day id, "am"/"pm") triples. Returns the number of rows written.
+    `present` holds (trainee id, day id, "am"/"pm") triples; `half_days` the (day id, half)
+    this record covers — one half-day from the attendance page, every one by default — the
+    others keep what was recorded. Returns the number of rows written (in bulk: a constant
+    number of queries whatever the number of trainees).
     """
     session = _lock(session)
     if session.status != Status.RUNNING:
         raise DomainError("L'émargement se saisit pendant la session (après son démarrage).")
     trainees = list(session.trainees.all())
-    halves = _half_days(session)
-    valid = {(t.pk, d.pk, h) for t in trainees for d, h in halves}
+    days = {day.pk: day for day in session.days.all()}
+    all_halves = {(d.pk, h) for d, h in _half_days(session)}
+    covered = all_halves if half_days is None else set(half_days)
+    if not covered or not covered <= all_halves:
+        raise DomainError("Cette demi-journée ne fait pas partie de la session.")
+    valid = {(t.pk, d, h) for t in trainees for d, h in covered}
     if not present <= valid:
         raise DomainError("Une présence cochée ne correspond à aucun stagiaire ou demi-journée.")
-    written = 0
-    for trainee in trainees:
-        for day, half in halves:
-            Attendance.objects.update_or_create(
-                session=session, trainee=trainee, day=day, half=half,
-                defaults={"present": (trainee.pk, day.pk, half) in present},
-            )  # fmt: skip
-            written += 1
+    cells = Q()
+    for day_id, half in covered:
+        cells |= Q(day_id=day_id, half=half)
+    Attendance.objects.filter(cells, session=session).delete()
+    rows = Attendance.objects.bulk_create(
+        Attendance(session=session, trainee=t, day=days[d], half=h, present=(t.pk, d, h) in present)
+        for t in trainees
+        for d, h in sorted(covered)
+    )
+    labels = sorted(f"{days[d].date.isoformat()}-{h}" for d, h in covered)
     log_action(session, "session.attendance_recorded", actor=actor,
-               data={"present": len(present), "of": written})  # fmt: skip
-    return written
+               data={"present": len(present), "of": len(rows), "half_days": labels})  # fmt: skip
+    return len(rows)
+
+
+def half_day_minutes(day: SessionDay, half: str) -> int:
+    start, end = (
+        (day.morning_start, day.morning_end) if half == "am"
+        else (day.afternoon_start, day.afternoon_end)
+    )  # fmt: skip
+    if not start or not end:
+        return 0
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
 
 def attended_hours(trainee) -> Decimal:

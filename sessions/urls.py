@@ -39,6 +39,11 @@ urlpatterns = [
     path("client/", views.client_home, name="client_home"),
     path("client/sessions/<int:pk>/", views.client_session_detail, name="client_session_detail"),
     path("session/<str:token>/", views.client_link, name="client_link"),
+    path(
+        "session/contact/<str:token>/",
+        views.session_contact_confirm,
+        name="session_contact_confirm",
+    ),
     path("programmes/", views.catalogue, name="catalogue"),
     path("programmes/<int:pk>/", views.programme_public, name="programme_public"),
     path("documents/<int:pk>/telecharger/", views.document_download, name="document_download"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import pdf
 from documents.selectors import current_documents
+from ganapati import ratelimit
 from ganapati.errors import DomainError
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
@@ -27,10 +28,13 @@ from .forms import (
     TrainingForm,
     trainee_formset,
 )
-from .models import Attendance, SessionDay, TrainingSession
+from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
 from .states import NEXT_ACTION, SESSION_STATES
 
 PAGE_SIZE = 20
+# The share link's form, anonymous: bounded per address and per session (attempts, seconds).
+LINK_POSTS_PER_IP = (20, 3600)
+LINK_POSTS_PER_SESSION = (30, 3600)
 HALF_LABELS = {"am": "matin", "pm": "après-midi"}
 
 
@@ -144,8 +148,8 @@ def session_schedule(request, pk):
         data = request.POST.copy()
         if "add_day" in data:
             # Without JavaScript: one more empty row, keeping what was typed.
-            total = int(data.get("jours-TOTAL_FORMS", "1") or 1)
-            data["jours-TOTAL_FORMS"] = str(min(total + 1, 60))
+            total = _form_count(data.get("jours-TOTAL_FORMS"), default=1)
+            data["jours-TOTAL_FORMS"] = str(min(total + 1, MAX_DAYS))
             return render(
                 request,
                 "sessions/session_schedule.html",
@@ -205,6 +209,15 @@ def session_price(request, pk):
     )
 
 
+def _form_count(raw, *, default: int) -> int:
+    """A formset's row count as posted: anything but a small number counts as the default
+    (the formset then reports its own French error)."""
+    try:
+        return max(0, min(int(str(raw)), 1000))
+    except (TypeError, ValueError):
+        return default
+
+
 def _client_forms(request, session, data=None):
     form = ClientForm(data, initial=ClientForm.initial_for(session))
     trainees = trainee_formset(session, data)
@@ -216,7 +229,7 @@ def _wants_another_trainee(request, session):
     if "add_trainee" not in request.POST:
         return None
     data = request.POST.copy()
-    total = int(data.get("stagiaires-TOTAL_FORMS") or 0)
+    total = _form_count(data.get("stagiaires-TOTAL_FORMS"), default=0)
     data["stagiaires-TOTAL_FORMS"] = str(min(total + 1, session.trainees_max))
     return ClientForm(data, initial=ClientForm.initial_for(session)), trainee_formset(session, data)
 
@@ -422,10 +435,11 @@ def client_link(request, token):
             raise links.LinkError("Cette session n'existe plus.")
         if session.status == TrainingSession.Status.CANCELLED:
             raise links.LinkError("Cette session a été annulée.")
-        if session.status == TrainingSession.Status.VALIDATED:
+        if not session.is_editable:
+            # Validated: no form and no data any more, whoever holds the link.
             if version != session.link_version:
                 raise links.LinkError("Ce lien a été remplacé par un plus récent.")
-            return render(request, "sessions/client_link_done.html", {"session": session})
+            return render(request, "sessions/client_link_done.html", status=410)
         links.check_link(session, version)
     except links.LinkError as exc:
         return render(
@@ -433,17 +447,60 @@ def client_link(request, token):
         )
 
     form, trainees = _client_forms(request, session, request.POST or None)
+    status = 200
     if more := _wants_another_trainee(request, session):
         form, trainees = more
-    elif request.method == "POST" and _submit_client(request, session, form, trainees, actor=None):
-        return render(
-            request, "sessions/client_link_thanks.html", {"session": session, "token": token}
-        )
+    elif request.method == "POST":
+        try:
+            ratelimit.check(
+                request, "client_link",
+                keys={"ip": ratelimit.client_ip(request), "session": str(session.pk)},
+                limits={"ip": LINK_POSTS_PER_IP, "session": LINK_POSTS_PER_SESSION},
+            )  # fmt: skip
+        except DomainError as exc:
+            form.is_valid()
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            if _submit_client(request, session, form, trainees, actor=None):
+                return render(
+                    request, "sessions/client_link_thanks.html",
+                    {"session": session, "token": token},
+                )  # fmt: skip
     return render(
         request,
         "sessions/client_link.html",
         {"session": session, "form": form, "trainees": trainees},
+        status=status,
     )
+
+
+def session_contact_confirm(request, token):
+    """An address that already has an account was named as the session's contact: its owner,
+    logged in as that account, confirms (a form cannot attach an existing account)."""
+    try:
+        session_id, email = links.read_contact_token(token)
+    except links.LinkError as exc:
+        return render(
+            request, "sessions/client_link_invalid.html", {"message": exc.message}, status=404
+        )
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    session = TrainingSession.objects.filter(pk=session_id).first()
+    if request.method == "POST" and session is not None:
+        try:
+            services.session_contact_confirm(session=session, user=request.user, email=email)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "C'est confirmé : vous êtes le contact de cette formation.")
+            return redirect("client_session_detail", pk=session.pk)
+    return render(
+        request, "sessions/contact_confirm.html",
+        {"email": email, "found": session is not None and session.is_editable},
+    )  # fmt: skip
 
 
 # --- Client space ------------------------------------------------------------------------------
@@ -505,10 +562,17 @@ def session_start(request, pk):
     )
 
 
+def _half_day_from(value: str | None, halves) -> tuple[int, str] | None:
+    """A half-day of the session from "<day id>-<am|pm>", or None."""
+    by_key = {f"{day.pk}-{half}": (day.pk, half) for day, half in halves}
+    return by_key.get(value or "")
+
+
 @role_required(Role.TRAINER)
 @require_http_methods(["GET", "POST"])
 def session_attendance(request, pk):
-    """Present/absent per trainee and half-day, and the signed sheets scanned as PDF."""
+    """Present/absent per trainee, one half-day at a time (a bounded form whatever the size of
+    the session), the grid of what was recorded, and the signed sheets scanned as PDF."""
     session = _trainer_session(request, pk)
     halves = services._half_days(session)
     trainees = list(session.trainees.all())
@@ -520,35 +584,47 @@ def session_attendance(request, pk):
                 )
                 messages.success(request, "Feuille signée déposée.")
             else:
-                present = set()
-                for value in request.POST.getlist("present"):
-                    trainee_id, day_id, half = value.split("-")
-                    present.add((int(trainee_id), int(day_id), half))
-                services.attendance_record(session=session, actor=request.user, present=present)
-                messages.success(request, "Émargement enregistré.")
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", "Saisie d'émargement invalide."))
-        return redirect("session_attendance", pk=session.pk)
+                half_day = _half_day_from(request.POST.get("half_day"), halves)
+                if half_day is None:
+                    raise DomainError("Choisissez la demi-journée à enregistrer.")
+                ids = {t.pk for t in trainees}
+                present = {(int(v), *half_day) for v in request.POST.getlist("present")
+                           if v.isdigit() and int(v) in ids}  # fmt: skip
+                services.attendance_record(
+                    session=session, actor=request.user, present=present, half_days={half_day}
+                )
+                messages.success(request, "Émargement de la demi-journée enregistré.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        target = reverse("session_attendance", args=[session.pk])
+        if request.POST.get("half_day"):
+            target += f"?demi-journee={request.POST['half_day']}"
+        return redirect(target)
     recorded = {
         (a.trainee_id, a.day_id, a.half): a.present
         for a in Attendance.objects.filter(session=session)
     }
+    current = _half_day_from(request.GET.get("demi-journee"), halves) or next(
+        ((d.pk, h) for d, h in halves if any((t.pk, d.pk, h) not in recorded for t in trainees)),
+        (halves[0][0].pk, halves[0][1]) if halves else None,
+    )
+    minutes = {(d.pk, h): services.half_day_minutes(d, h) for d, h in halves}
     rows = [
         {
             "trainee": t,
-            "cells": [
-                {"key": f"{t.pk}-{d.pk}-{h}", "checked": recorded.get((t.pk, d.pk, h), True),
-                 "label": f"{t.first_name} {t.last_name}, {d.date:%d/%m} {HALF_LABELS[h]}"}
-                for d, h in halves
-            ],
-            "hours": services.attended_hours(t) if recorded else None,
+            "present": recorded.get((t.pk, *current), True) if current else True,
+            "cells": [recorded.get((t.pk, d.pk, h)) for d, h in halves],
+            "minutes": sum(m for (d, h), m in minutes.items() if recorded.get((t.pk, d, h))),
         }
         for t in trainees
     ]  # fmt: skip
     return render(
         request,
         "sessions/session_attendance.html",
-        {"session": session, "halves": halves, "rows": rows, "recorded": bool(recorded),
+        {"session": session, "rows": rows, "recorded": bool(recorded),
+         "halves": [{"key": f"{d.pk}-{h}", "day": d, "half": h, "label": HALF_LABELS[h],
+                     "done": all((t.pk, d.pk, h) in recorded for t in trainees),
+                     "current": current == (d.pk, h)} for d, h in halves],
          "scans": session.attendance_scans.all()},
     )  # fmt: skip
 

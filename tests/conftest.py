@@ -41,6 +41,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process(settings, tmp_path):
     """Tests run tasks eagerly unless they start a real worker themselves."""
     celery_app.conf.task_always_eager = True
@@ -53,6 +62,15 @@ def _tasks_run_in_process(settings, tmp_path):
         },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
     yield
 
 
@@ -128,3 +146,12 @@ def password():
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def form_token_in(response) -> str:
+    """The one-use token of the form a page rendered (see ganapati.idempotency)."""
+    import re
+
+    found = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
+    assert found, "no form token in the page"
+    return found.group(1)

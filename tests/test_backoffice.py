@@ -107,14 +107,20 @@ def test_staff_create_a_trainer_account_and_an_invitation_is_emailed(
     assert "Choisissez votre mot de passe" in page.content.decode()
 
 
-def test_a_client_account_without_company_is_refused_with_a_french_message(client, staff):
+def test_a_trainer_attached_to_a_company_is_refused_with_a_french_message(client, staff):
+    """A client may be without a company (a contact not yet accepted, a removed member): they
+    see only the sessions they are the contact of. Only clients belong to a company."""
+    from .factories import CompanyFactory
+
+    company = CompanyFactory()
     login(client, staff)
     response = client.post(
         "/admin/ganapati/user/add/",
-        {"email": "c@exemple.fr", "first_name": "A", "last_name": "B", "role": "client"},
-    )
+        {"email": "c@exemple.fr", "first_name": "A", "last_name": "B", "role": "trainer",
+         "company": company.pk},
+    )  # fmt: skip
     assert response.status_code == 200
-    assert "Un client doit être rattaché à une entreprise." in response.content.decode()
+    assert "Seul un client est rattaché à une entreprise." in response.content.decode()
 
 
 def test_a_trainer_cannot_be_given_back_office_access(client, staff, trainer):

@@ -18,7 +18,7 @@ from funding.models import FundingRequest
 from ganapati.errors import DomainError
 from sessions import services as sessions
 
-from .conftest import login, require
+from .conftest import form_token_in, login, require
 from .factories import TrainingSessionFactory, attach_client, invoicing_funder
 from .test_documents import pdf_text
 
@@ -275,7 +275,7 @@ def test_staff_prepare_issue_pay_credit_and_export_from_the_admin(
     assert bad.status_code == 200 and "Saisissez un nombre" in bad.content.decode()
     client.post(reverse("admin:billing_invoice_payment", args=[invoice.pk]),
                 {"amount": "2 800,00", "paid_on": "2026-12-01", "payer": "Boulangerie",
-                 "bank_reference": invoice.number})  # fmt: skip
+                 "bank_reference": invoice.number, "form_token": form_token_in(bad)})  # fmt: skip
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     export = client.post("/admin/billing/invoice/",
@@ -285,8 +285,9 @@ def test_staff_prepare_issue_pay_credit_and_export_from_the_admin(
     overdue = client.get("/admin/billing/invoice/?echeance=overdue")
     assert overdue.status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
+        form = client.get(reverse("admin:billing_invoice_credit", args=[invoice.pk]))
         client.post(reverse("admin:billing_invoice_credit", args=[invoice.pk]),
-                    {"reason": "Erreur de client"})  # fmt: skip
+                    {"reason": "Erreur de client", "form_token": form_token_in(form)})  # fmt: skip
     invoice.refresh_from_db()
     assert invoice.status == "cancelled"
     login(client, trainer)

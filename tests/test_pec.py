@@ -277,14 +277,15 @@ def test_attendance_and_completion_give_certificates_with_the_attended_hours(
     assert Document.objects.for_owner(validated).get(kind="emargement").status == "ready"
     absent, present = list(validated.trainees.all())
     day = validated.days.first()
-    keys = [
-        f"{t.pk}-{d.pk}-{h}" for t in (absent, present) for d in validated.days.all()
-        for h in ("am", "pm") if not (t == absent and d == day and h == "am")
-    ]  # fmt: skip
     # Completion before attendance is refused.
     page = client.post(reverse("session_complete", args=[validated.pk]), follow=True)
     assert "Saisissez d&#x27;abord l&#x27;émargement" in page.content.decode()
-    client.post(reverse("session_attendance", args=[validated.pk]), {"present": keys})
+    for d in validated.days.all():
+        for h in ("am", "pm"):
+            there = [str(t.pk) for t in (absent, present)
+                     if not (t == absent and d == day and h == "am")]  # fmt: skip
+            client.post(reverse("session_attendance", args=[validated.pk]),
+                        {"half_day": f"{d.pk}-{h}", "present": there})  # fmt: skip
     assert Attendance.objects.filter(session=validated, present=False).count() == 1
     data = {f"acquired-{t.pk}": "yes" for t in (absent, present)}
     data[f"result-{absent.pk}"] = "Objectifs atteints."

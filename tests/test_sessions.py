@@ -312,19 +312,6 @@ def test_more_trainees_than_places_is_refused(client, trainer):
     assert session.trainees.count() == 0
 
 
-def test_a_contact_email_of_another_company_is_refused(client, trainer, other_client):
-    session = TrainingSessionFactory(trainer=trainer)
-    login(client, trainer)
-    response = client.post(
-        reverse("session_client", args=[session.pk]),
-        client_post(session, email=other_client.email),
-    )
-    assert response.status_code == 200
-    assert "déjà celle d&#x27;un autre compte" in response.content.decode()
-    session.refresh_from_db()
-    assert session.status == "draft" and session.company is None
-
-
 def test_a_second_submission_from_a_stale_tab_is_flagged_and_keeps_the_typing(client, trainer):
     session = TrainingSessionFactory(trainer=trainer)
     login(client, trainer)
@@ -371,23 +358,6 @@ def test_a_bad_link_gets_a_clear_french_page(client, trainer, how):
     assert client.post(url, client_post(session)).status_code == 404
     session.refresh_from_db()
     assert session.company is None
-
-
-def test_after_validation_the_link_shows_the_session_read_only(client, trainer, client_user):
-    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
-    login(client, trainer)
-    client.post(reverse("session_link_issue", args=[session.pk]))
-    client.post(reverse("session_validate", args=[session.pk]))
-    url = link_path(session)
-    client.logout()
-    page = client.get(url).content.decode()
-    assert "ne peuvent plus être modifiées" in page
-    assert reverse("client_home") in page
-    # A late submission changes nothing and says why.
-    late = client.post(url, client_post(session)).content.decode()
-    assert "ne peuvent plus être modifiées" in late
-    session.refresh_from_db()
-    assert session.company == client_user.company
 
 
 def test_trainer_sends_the_link_by_email(

@@ -74,6 +74,7 @@ def test_lost_messages_for_a_document_an_invoice_pdf_and_an_export_are_recovered
                      timeout=90, what="export d'audit")  # fmt: skip
     finally:
         output = stop(worker)
+        print(output[-5000:])  # shown by pytest when the test fails
     assert "Traceback" not in output, output
     assert (tmp_path / "media" / Invoice.objects.get(pk=invoice.pk).pdf.name).exists()
 
@@ -118,6 +119,7 @@ def test_a_worker_killed_mid_rendering_leaves_a_document_the_sweeper_renders_onc
                      timeout=120, what="document rendu après l'arrêt")  # fmt: skip
     finally:
         output = stop(second)
+        print(output[-5000:])  # shown by pytest when the test fails
     # Redis redelivers the first message later (visibility timeout): nothing happens twice.
     from documents.tasks import render
 

@@ -41,7 +41,8 @@ def start_worker(queue: str, env: dict[str, str], *, concurrency: int = 1) -> su
          "--pool=prefork", f"--concurrency={concurrency}", "--without-heartbeat",
          "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
         cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "ganapati.settings_test",
-                       "DATABASE_URL": database_url(), **env},
+                       "DATABASE_URL": database_url(), "CELERY_TASK_DEFAULT_QUEUE": queue,
+                       **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,  # its own process group: killed as a whole
     )  # fmt: skip
@@ -61,22 +62,32 @@ def stop(worker: subprocess.Popen, *, kill: bool = False) -> str:
 
 @contextmanager
 def tasks_sent_to(queue: str, broker: str):
-    """Tasks queued by the test process go to `queue` on the real broker, not in-process."""
+    """Tasks queued by the test process go to `queue` on the real broker, not in-process.
+
+    (The queue is given to every apply_async: Celery caches its routing on first use, so
+    changing the default queue afterwards would not be seen.)"""
+    from celery.app.task import Task
     from kombu import Exchange, Queue
 
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.task_default_queue, conf.broker_url)
+    saved_eager, original = conf.task_always_eager, Task.apply_async
     conf.task_always_eager = False
-    conf.task_default_queue = queue
+
+    def routed(self, args=None, kwargs=None, **options):
+        options.setdefault("queue", queue)
+        return original(self, args, kwargs, **options)
+
     # Declare the queue now: Redis drops messages routed to a queue nobody declared yet.
     with celery_app.connection_for_write() as conn:
         Queue(queue, Exchange(queue, type="direct"), routing_key=queue)(
             conn.default_channel
         ).declare()
+    Task.apply_async = routed
     try:
         yield
     finally:
-        conf.task_always_eager, conf.task_default_queue, conf.broker_url = saved
+        Task.apply_async = original
+        conf.task_always_eager = saved_eager
 
 
 def new_queue() -> str:

@@ -94,7 +94,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True,
         blank=True,
         related_name="contacts",
-        help_text="Pour un client : l'entreprise dont il est le contact.",
+        help_text="Pour un client : l'entreprise dont il est membre (son espace client). Vide : "
+        "il ne voit que les sessions dont il est le contact, en attendant d'être accepté.",
     )
     job_title = models.CharField("fonction", max_length=150, blank=True)
     is_active = models.BooleanField("actif", default=True)
@@ -116,14 +117,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
             ),
-            # Only staff reach the back-office; a client always belongs to a company.
+            # Only staff reach the back-office; only a client belongs to a company.
             models.CheckConstraint(
                 condition=models.Q(role=Role.STAFF) | models.Q(is_staff=False, is_superuser=False),
                 name="user_only_staff_role_has_admin_access",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(role=Role.CLIENT) | models.Q(company__isnull=False),
-                name="user_client_has_company",
             ),
             models.CheckConstraint(
                 condition=models.Q(role=Role.CLIENT) | models.Q(company__isnull=True),
@@ -139,8 +136,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = User.objects.normalize_email(self.email)
         from django.core.exceptions import ValidationError
 
-        if self.role == Role.CLIENT and not self.company_id:
-            raise ValidationError({"company": "Un client doit être rattaché à une entreprise."})
         if self.role != Role.CLIENT and self.company_id:
             raise ValidationError({"company": "Seul un client est rattaché à une entreprise."})
         if self.role != Role.STAFF and (self.is_staff or self.is_superuser):

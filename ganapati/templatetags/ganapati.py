@@ -47,6 +47,15 @@ def hours(value) -> str:
 
 
 @register.filter
+def minutes(value) -> str:
+    """Integer minutes the French way: 200 → "3 h 20", 420 → "7 h", 45 → "0 h 45"."""
+    if value is None or value == "":
+        return "—"
+    whole, rest = divmod(int(value), 60)
+    return f"{whole} h {rest:02d}" if rest else f"{whole} h"
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 

@@ -5,7 +5,9 @@ top app because it drives every app."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from ganapati.appointments.demo import load_demo_availability
 from ganapati.demo import ACCOUNTS, DEMO_PASSWORD, make_demo_accounts
+from ganapati.help.demo import load_help_articles
 from ganapati.models import Role
 
 
@@ -14,7 +16,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        _staff, trainer, client = make_demo_accounts()
+        staff, trainer, client = make_demo_accounts()
+        load_help_articles()
+        load_demo_availability(advisor=staff)
         if not trainer.training_sessions.exists():
             from billing.demo import make_demo_sessions
 

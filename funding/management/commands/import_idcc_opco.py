@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from funding.services import agreements_import_france_competences
+from ganapati.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -17,7 +18,9 @@ class Command(BaseCommand):
         try:
             with open(path, encoding=encoding, newline="") as handle:
                 stats = agreements_import_france_competences(handle)
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        except (OSError, LookupError) as exc:  # no such file, unknown --encoding
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{stats['lines']} lignes lues, {stats['skipped']} ignorées ; "

@@ -12,5 +12,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ganapati", "0005_einvoicing_identities")]
+    dependencies = [("ganapati", "0008_einvoicing_identities")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ import ganapati.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ganapati", "0004_funder"),
+        ("ganapati", "0007_help_articles_and_advisor_appointments"),
     ]
 
     operations = [

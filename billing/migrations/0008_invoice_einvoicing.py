@@ -21,7 +21,7 @@ def transmissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0006_render_attempts_and_sweeps"),
+        ("billing", "0007_payment_bounded"),
     ]
 
     operations = [

@@ -1,0 +1,99 @@
+"""Who may see which file: one table, for every path a file can take — a link on a page, its
+direct URL, a ZIP export, an e-mail attachment.
+
+A file kind names what the file is ("document.devis", "pec", "invoice.funder"...); its audience
+is the set of parties who may receive it. Reaching a file also needs the object it belongs to
+(the session, the payout...) to be visible to the person, which the owning app's selector
+decides; this table decides the rest. `tests/test_file_rules.py` walks every kind × role × path.
+"""
+
+from __future__ import annotations
+
+TRAINER, CLIENT, STAFF = "trainer", "client", "staff"
+# The funder (OPCO, AGEFICE, FIFPL) is no user of the platform: it receives files by e-mail.
+FUNDER = "funder"
+
+_SESSION_PAPERS = frozenset({TRAINER, CLIENT, STAFF})
+# What an OPCO checks before paying ("service fait"): it receives them with the invoice.
+_PROOFS = frozenset({TRAINER, CLIENT, STAFF, FUNDER})
+
+AUDIENCES: dict[str, frozenset[str]] = {
+    # A session's documents (sessions).
+    "document.devis": _SESSION_PAPERS,
+    "document.convention": _SESSION_PAPERS,
+    "document.programme": _SESSION_PAPERS,
+    "document.emargement": _PROOFS,
+    "document.certificat": _PROOFS,
+    "document.attestation": _SESSION_PAPERS,
+    "attendance_scan": _PROOFS,
+    # The funder's decision, uploaded by the client (funding).
+    "pec": frozenset({CLIENT, TRAINER, STAFF}),
+    # Billing: each invoice goes to its payer; the trainer sees what their session earned.
+    "invoice.company": frozenset({CLIENT, TRAINER, STAFF}),
+    "invoice.funder": frozenset({TRAINER, STAFF, FUNDER}),
+    # Payments received, with the payer's bank references: those of the client's own
+    # invoices for the client (rows are filtered by the invoice's kind), all for staff.
+    "payment.company": frozenset({CLIENT, TRAINER, STAFF}),
+    "payment.funder": frozenset({TRAINER, STAFF}),
+    # What the organisation pays the trainer.
+    "trainer_invoice": frozenset({TRAINER, STAFF}),
+    "sepa": frozenset({STAFF}),
+    "audit_export": frozenset({STAFF}),
+}
+
+LABELS = {
+    TRAINER: "formateur de la session",
+    CLIENT: "membre de l'entreprise cliente",
+    STAFF: "équipe",
+    FUNDER: "financeur (par e-mail)",
+}
+
+
+def audience(kind: str) -> frozenset[str]:
+    try:
+        return AUDIENCES[kind]
+    except KeyError:
+        raise ValueError(f"Type de fichier inconnu : {kind}") from None
+
+
+def may_see(party: str, kind: str) -> bool:
+    """Whether a party (a role, or FUNDER) may receive a file of this kind."""
+    return party in audience(kind)
+
+
+def user_may_see(user, kind: str) -> bool:
+    return bool(user and user.is_authenticated) and may_see(user.role, kind)
+
+
+def party_of_address(email: str) -> str | None:
+    """Who an e-mail address is, for attachments: a user's role, a funder, or None."""
+    from .models import Funder, User
+
+    user = User.objects.filter(email__iexact=email).only("role").first()
+    if user is not None:
+        return user.role
+    from django.db.models import Q
+
+    # A funder is known by its contact address or the one its invoices go to.
+    if Funder.objects.filter(
+        Q(contact_email__iexact=email) | Q(invoicing_email__iexact=email)
+    ).exists():
+        return FUNDER
+    return None
+
+
+class AttachmentNotAllowed(PermissionError):
+    """A programming error: a file kind was about to be e-mailed to someone outside its
+    audience. Raised before anything is written, so the whole change rolls back."""
+
+
+def check_attachments(recipients: list[str], attachments: list[dict]) -> None:
+    """Every attachment names its kind; every recipient must be in that kind's audience."""
+    for attachment in attachments:
+        kind = attachment.get("kind")
+        if kind is None:
+            raise AttachmentNotAllowed(f"Pièce jointe sans type : {attachment.get('filename')}")
+        for email in recipients:
+            party = party_of_address(email)
+            if party is None or not may_see(party, kind):
+                raise AttachmentNotAllowed(f"{kind} ne peut pas être envoyé à {email} ({party}).")
