@@ -103,12 +103,13 @@ class InvoiceAdmin(admin.ModelAdmin):
     are recorded; nothing is edited or deleted."""
 
     list_display = ["__str__", "session", "buyer_name", "total_incl_tax", "issue_date",
-                    "due_date", "status", "balance_display", "pdf_link"]  # fmt: skip
-    list_filter = ["status", "kind", "payer_kind", DueFilter]
+                    "due_date", "status", "transmission", "balance_display",
+                    "pdf_link"]  # fmt: skip
+    list_filter = ["status", "transmission", "kind", "payer_kind", DueFilter]
     search_fields = ["number", "buyer_name", "session__title", "funder_file_number"]
     list_select_related = ["session"]
     inlines = [PaymentInline]
-    actions = ["issue", "export_csv"]
+    actions = ["issue", "mark_deposited", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
     change_list_template = "admin/billing/invoice/change_list.html"
 
@@ -140,6 +141,15 @@ class InvoiceAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
 
+    @admin.action(description="Marquer comme déposées sur le portail du financeur")
+    def mark_deposited(self, request, queryset):
+        for invoice in queryset:
+            try:
+                invoice = services.invoice_mark_deposited(invoice=invoice, actor=request.user)
+                messages.success(request, f"{invoice} : dépôt enregistré.")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+
     @admin.action(description="Exporter en CSV pour la comptabilité")
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -147,13 +157,22 @@ class InvoiceAdmin(admin.ModelAdmin):
         response.write("\ufeff")
         writer = csvsafe.writer(response, delimiter=";")
         writer.writerow(["numéro", "type", "date", "échéance", "client", "SIRET", "session",
-                         "HT", "TVA", "TTC", "payé", "statut"])  # fmt: skip
-        for inv in queryset.exclude(status="draft").prefetch_related("payments").order_by("number"):
+                         "HT", "TVA", "TTC", "payé", "statut", "SIREN vendeur", "SIREN client",
+                         "catégorie", "régime de TVA", "facture annulée"])  # fmt: skip
+        from ganapati.selectors import organisation_get
+
+        from .facturx_xml import vat_regime_label
+
+        seller_siren = organisation_get().siren
+        issued = queryset.exclude(status="draft").select_related("session", "credited_invoice")
+        for inv in issued.prefetch_related("payments").order_by("number"):
             writer.writerow([
                 inv.number, inv.get_kind_display(), inv.issue_date, inv.due_date, inv.buyer_name,
                 inv.buyer_siret, inv.session.reference, str(inv.total_excl_tax).replace(".", ","),
                 str(inv.vat_amount).replace(".", ","), str(inv.total_incl_tax).replace(".", ","),
                 str(inv.amount_paid).replace(".", ","), inv.get_status_display(),
+                seller_siren, inv.buyer_siren, "prestation de services", vat_regime_label(inv),
+                inv.credited_invoice.number if inv.credited_invoice_id else "",
             ])  # fmt: skip
         return response
 

@@ -149,11 +149,30 @@ def _invoice_and_pay(session):
     """The OPCO's invoice issued (Factur-X) and paid: the trainer's payout is ready."""
     staff = get_user_model().objects.filter(role="staff").first()
     funder = TrainingSession.objects.select_related("funder").get(pk=session.pk).funder
-    if not funder.billing_address:
-        funder.billing_address = "Service facturation (adresse de démonstration), 75001 Paris"
-        funder.save(update_fields=["billing_address"])
+    _demo_funder_invoicing(funder)
     for invoice in invoices_prepare(session=session, actor=staff):
         invoice = invoice_issue(invoice=invoice, actor=staff)
         payment_record(invoice=invoice, actor=staff, amount=invoice.total_incl_tax,
                        paid_on=invoice.issue_date, payer=invoice.buyer_name,
                        bank_reference=f"VIR {invoice.number}")  # fmt: skip
+
+
+# Invoicing details the shipped data leaves empty (they could not be sourced): the demo fills
+# them with values that say they are fake, so that the demo's OPCO invoice can be issued. A
+# SIREN with a valid key that no company holds is not knowable here; this one is the demo's.
+DEMO_FUNDER_INVOICING = {
+    "legal_name": "OPCO (données de démonstration)",
+    "siren": "000000000",
+    "billing_address": "Service facturation (adresse de démonstration), 75001 Paris",
+    "invoicing_email": "factures-opco@demo.ganapati.fr",
+}
+
+
+def _demo_funder_invoicing(funder):
+    """Only empty fields are filled: real values typed by staff stay."""
+    empty = [field for field, value in DEMO_FUNDER_INVOICING.items()
+             if value and not getattr(funder, field)]  # fmt: skip
+    for field in empty:
+        setattr(funder, field, DEMO_FUNDER_INVOICING[field])
+    if empty:
+        funder.save(update_fields=empty)

@@ -3,17 +3,26 @@ from django.urls import reverse
 from ganapati.services import absolute_url, mail_queue
 
 
-def invoice_to_payer(invoice):
-    """The PDF to whoever pays. Without an address on file (a funder), staff send it."""
+def invoice_to_payer(invoice, *, certificates=()):
+    """The PDF (and, under subrogation, the certificates of completion) to whoever pays. Without
+    an invoicing e-mail (a funder that takes invoices on its portal) nothing is sent: the
+    caller marks the invoice "to deposit" for staff."""
     if not invoice.buyer_email:
         return None
+    attachments = [{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
+                    "mimetype": "application/pdf", "kind": invoice.file_kind}]  # fmt: skip
+    attachments += [
+        {"name": document.file.name, "filename": document.filename,
+         "mimetype": "application/pdf", "kind": f"document.{document.kind}"}
+        for document in certificates
+    ]  # fmt: skip
     return mail_queue(
         key=f"invoice-sent:{invoice.pk}",
         template="billing_invoice",
         to=[invoice.buyer_email],
-        context={"invoice": invoice, "reference": invoice.session.reference},
-        attachments=[{"name": invoice.pdf.name, "filename": f"{invoice.number}.pdf",
-                      "mimetype": "application/pdf", "kind": invoice.file_kind}],
+        context={"invoice": invoice, "reference": invoice.session.reference,
+                 "certificates": len(certificates)},
+        attachments=attachments,
         related=invoice.session,
     )  # fmt: skip
 

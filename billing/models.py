@@ -40,6 +40,14 @@ class Invoice(models.Model):
         FUNDER = "funder", "Financeur (subrogation)"
         COMPANY = "company", "Entreprise"
 
+    class Transmission(models.TextChoices):
+        """How the PDF reached (or must reach) the payer: never "sent" to nobody."""
+
+        PENDING = "pending", "PDF en cours de génération"
+        EMAILED = "emailed", "Envoyée par e-mail"
+        TO_DEPOSIT = "to_deposit", "À déposer par l'équipe sur le portail du financeur"
+        DEPOSITED = "deposited", "Déposée par l'équipe"
+
     kind = models.CharField("type", max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     number = models.CharField("numéro", max_length=20, unique=True, null=True, blank=True)
     status = models.CharField(
@@ -61,7 +69,21 @@ class Invoice(models.Model):
     buyer_address = models.CharField("adresse du client", max_length=300)
     buyer_siret = models.CharField("SIRET du client", max_length=14, blank=True)
     buyer_email = models.EmailField("e-mail de facturation", blank=True)
+    buyer_siren = models.CharField("SIREN du client", max_length=9, blank=True)
+    # Where the buyer receives electronic invoices (BT-49): its SIREN unless it chose another.
+    buyer_einvoice_address = models.CharField(
+        "adresse de facturation électronique du client", max_length=125, blank=True
+    )
+    buyer_portal = models.URLField("portail de dépôt du financeur", blank=True)
     funder_file_number = models.CharField("n° de dossier du financeur", max_length=80, blank=True)
+    # What an OPCO checks on an invoice under subrogation, frozen when it is prepared: the
+    # employer, each trainee with the hours done, the PEC's number and dates.
+    subrogation = models.JSONField("subrogation (employeur, stagiaires, PEC)", default=dict,
+                                   blank=True)  # fmt: skip
+    transmission = models.CharField(
+        "transmission", max_length=16, choices=Transmission.choices, blank=True, db_index=True
+    )
+    transmitted_at = models.DateTimeField("transmise le", null=True, blank=True)
     description = models.CharField("objet", max_length=300)
     quantity_hours = models.DecimalField("heures", max_digits=8, decimal_places=2)
     total_excl_tax = models.DecimalField("total HT", max_digits=12, decimal_places=2)
@@ -184,6 +206,9 @@ class Payout(models.Model):
     trainer_invoice = models.FileField("facture du formateur", upload_to="factures-formateurs/%Y/",
                                        blank=True)  # fmt: skip
     trainer_invoice_name = models.CharField("nom du fichier", max_length=200, blank=True)
+    # The number the trainer gave their own invoice (sent with the transfer).
+    trainer_invoice_number = models.CharField("n° de la facture du formateur", max_length=35,
+                                              blank=True)  # fmt: skip
     # Under the self-billing mandate: the number is given in the transaction, the PDF after.
     self_invoice_number = models.CharField("n° d'autofacture", max_length=20, blank=True)
     self_invoice_attempts = models.PositiveSmallIntegerField(
@@ -210,6 +235,17 @@ class Payout(models.Model):
 
     def __str__(self):
         return f"Versement {self.session.reference} — {self.amount} €"
+
+    @property
+    def reference(self) -> str:
+        """The payout's reference, sent as the transfer's EndToEndId (35 characters at most)."""
+        return f"VERS-{self.pk:06d}"
+
+    @property
+    def invoice_number(self) -> str:
+        """The number of the invoice this payout pays: drawn up under the mandate, or given by
+        the trainer with their own."""
+        return self.self_invoice_number or self.trainer_invoice_number
 
 
 class AuditExportJob(models.Model):

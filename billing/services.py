@@ -21,7 +21,7 @@ from ganapati.selectors import organisation_get
 from ganapati.services import log_action
 
 from .models import MAX_PAYMENT, Invoice, NumberSequence, Payment, Payout, PayoutBatch
-from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES
+from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30
@@ -51,6 +51,55 @@ def funder_share(session, request) -> Decimal:
     return share
 
 
+def _organisation_ready(organisation) -> None:
+    problems = organisation.invoicing_problems()
+    if problems:
+        raise DomainError(
+            "Impossible de facturer : il manque " + ", ".join(problems) + ". Complétez "
+            "l'identité de l'organisme dans le back-office."
+        )
+
+
+def _funder_ready(funder) -> None:
+    """A funder is invoiced only with what the invoice needs, or staff are told exactly what
+    is missing (never an invoice addressed to nobody)."""
+    missing = funder.missing_invoicing_fields()
+    if missing:
+        raise DomainError(
+            f"Impossible de facturer {funder.name} : il manque "
+            + ", ".join(missing)
+            + ". Complétez sa fiche dans « Financeurs » avant de préparer la facture."
+        )
+
+
+def _subrogation_details(session, request) -> dict:
+    """What an OPCO checks on an invoice under subrogation, frozen with the draft: the
+    employer, each trainee with the hours actually done, the PEC's number and dates."""
+    from sessions.services import attended_hours, hours_fr
+
+    def day(value):
+        return {"iso": value.isoformat(), "label": f"{value:%d/%m/%Y}"} if value else None
+
+    trainees = []
+    for trainee in session.trainees.all():
+        hours = attended_hours(trainee)
+        trainees.append({"name": f"{trainee.first_name} {trainee.last_name}",
+                         "hours": str(hours), "hours_label": hours_fr(hours)})  # fmt: skip
+    valid_from, valid_until = day(request.valid_from), day(request.valid_until)
+    return {
+        "employer": {"name": session.company.legal_name, "siret": session.company.siret},
+        "trainees": trainees,
+        "pec": {
+            "number": request.file_number,
+            "decision": request.get_decision_display(),
+            "valid_from": valid_from and valid_from["iso"],
+            "valid_from_label": valid_from and valid_from["label"],
+            "valid_until": valid_until and valid_until["iso"],
+            "valid_until_label": valid_until and valid_until["label"],
+        },
+    }
+
+
 @transaction.atomic
 def invoices_prepare(*, session, actor) -> list[Invoice]:
     """Draft invoices for a completed session, following its funding."""
@@ -65,6 +114,7 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
     if session.invoices.exclude(status=Invoice.Status.CANCELLED).exists():
         raise DomainError("Les factures de cette session sont déjà préparées.")
     organisation = organisation_get()
+    _organisation_ready(organisation)
     total = session_amounts(session, organisation).total_excl_tax
     days = list(session.days.all())
     hours = total_hours(days)
@@ -89,18 +139,18 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
         rate, vat = _vat(amount, organisation)
         if payer_kind == Invoice.PayerKind.FUNDER:
             funder = request.funder
-            buyer = {"buyer_name": funder.name, "buyer_siret": funder.siret,
-                     "buyer_address": funder.billing_address or "adresse à compléter",
-                     "buyer_email": funder.contact_email, "funder": funder,
-                     "funder_file_number": request.file_number}  # fmt: skip
-            if not funder.billing_address:
-                raise DomainError(
-                    f"L'adresse de facturation de {funder.name} manque : complétez-la dans "
-                    "« Financeurs » avant de préparer la facture."
-                )
+            _funder_ready(funder)
+            buyer = {"buyer_name": funder.legal_name, "buyer_siret": funder.siret,
+                     "buyer_siren": funder.siren, "buyer_address": funder.billing_address,
+                     "buyer_email": funder.invoicing_email,
+                     "buyer_portal": "" if funder.invoicing_email else funder.invoicing_portal,
+                     "buyer_einvoice_address": funder.einvoice_endpoint, "funder": funder,
+                     "funder_file_number": request.file_number,
+                     "subrogation": _subrogation_details(session, request)}  # fmt: skip
             what = "prise en charge"
         else:
             buyer = {"buyer_name": company.legal_name, "buyer_siret": company.siret,
+                     "buyer_siren": company.siren, "buyer_einvoice_address": company.siren,
                      "buyer_address": f"{company.address}, {company.postal_code} {company.city}",
                      "buyer_email": session.contact.email}  # fmt: skip
             what = "reste à charge" if len(parts) > 1 else "prix"
@@ -136,13 +186,33 @@ def _next_number(series: str) -> int:
 
 
 def _assign_number(invoice: Invoice, *, message: str | None = None) -> None:
-    """Issue a draft: its state, then its number from the locked counter, the same day."""
+    """Issue a draft: its state, then its number from the locked counter, the same day. A
+    credit note has no due date (nothing is to be paid on it)."""
     INVOICE_STATES.advance(invoice, Invoice.Status.ISSUED, message=message)
     today = timezone.localdate()
     series = f"{SERIES[invoice.kind]}-{today.year}"
     invoice.number = f"{series}-{_next_number(series):06d}"
     invoice.issue_date = today
-    invoice.due_date = today + timedelta(days=PAYMENT_DAYS)
+    invoice.due_date = (
+        None if invoice.kind == Invoice.Kind.CREDIT_NOTE else today + timedelta(days=PAYMENT_DAYS)
+    )
+    TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.PENDING)
+
+
+def _check_einvoice(invoice: Invoice, organisation) -> None:
+    """Numbered but not yet committed: the invoice is issued only if its XML passes the XSD,
+    the EN 16931 rules and the French rules, as a partner platform would check it. Otherwise
+    the transaction (and its number) is rolled back and staff see every broken rule."""
+    from .einvoice import validate
+    from .facturx_xml import facturx_xml
+
+    failures = validate(facturx_xml(invoice, organisation))
+    if failures:
+        raise DomainError(
+            f"{invoice} ne peut pas être émise : la facture électronique ne respecte pas "
+            + "; ".join(f"{f.rule} ({f.text[:160]})" for f in failures[:5])
+            + ("…" if len(failures) > 5 else ".")
+        )
 
 
 @transaction.atomic
@@ -151,6 +221,11 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     _assign_number(
         invoice, message=f"{invoice} est déjà émise (« {{current}} ») : elle ne peut plus changer."
     )
+    organisation = organisation_get()
+    _organisation_ready(organisation)
+    if invoice.funder_id:
+        _funder_ready(invoice.funder)
+    _check_einvoice(invoice, organisation)
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
     _queue_render(invoice)
@@ -188,8 +263,12 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
                 "buyer_name",
                 "buyer_address",
                 "buyer_siret",
+                "buyer_siren",
+                "buyer_einvoice_address",
                 "buyer_email",
+                "buyer_portal",
                 "funder_file_number",
+                "subrogation",
                 "quantity_hours",
                 "total_excl_tax",
                 "vat_rate",
@@ -202,6 +281,7 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
         description=f"Avoir sur la facture {invoice.number} : {reason.strip()}"[:300],
     )
     _assign_number(credit)
+    _check_einvoice(credit, organisation_get())
     credit.save()
     invoice.save(update_fields=["status"])
     log_action(
@@ -221,43 +301,86 @@ def _queue_render(invoice: Invoice) -> None:
     render_invoice.delay(invoice.pk)  # after the commit (TransactionAwareTask)
 
 
+def invoice_certificates(invoice: Invoice) -> list:
+    """The certificates of completion that travel with an invoice under subrogation: the
+    current ready version for each trainee. Raises if one is not ready (the invoice waits for
+    its proofs; the render is tried again and staff see why)."""
+    from documents.models import Document
+    from documents.selectors import current_documents
+
+    if invoice.payer_kind != Invoice.PayerKind.FUNDER or invoice.kind != Invoice.Kind.INVOICE:
+        return []
+    certificates = {d.subject_id: d for d in current_documents(invoice.session)
+                    if d.kind == "certificat"}  # fmt: skip
+    waiting = [
+        f"{trainee.first_name} {trainee.last_name}"
+        for trainee in invoice.session.trainees.all()
+        if trainee.pk not in certificates
+        or certificates[trainee.pk].status != Document.Status.READY
+    ]
+    if waiting:
+        raise DomainError(
+            "La facture part avec les certificats de réalisation : celui de "
+            + ", ".join(waiting)
+            + " n'est pas prêt (en cours ou en échec de génération)."
+        )
+    return list(certificates.values())
+
+
 def invoice_render(*, invoice_id: int) -> str:
-    """The PDF/A-3 with its factur-x.xml, made once from the frozen snapshot."""
+    """The PDF/A-3 with its factur-x.xml, made once from the frozen snapshot, then sent to
+    the payer (by e-mail with the certificates, or left for staff to deposit on the funder's
+    portal: the invoice says which)."""
     import hashlib
 
     from django.core.files.base import ContentFile
     from facturx import generate_from_binary
 
     from documents.pdf import html_to_pdf, render_html
+    from ganapati import legal
 
-    from .facturx_xml import facturx_xml
+    from .einvoice import assert_valid, pdf_set_producer, producer
+    from .facturx_xml import facturx_xml, invoice_lines, payment_terms
 
     invoice = Invoice.objects.select_related("session", "credited_invoice").get(pk=invoice_id)
     if invoice.pdf:
         return "skipped-done"
     organisation = organisation_get()
-    from ganapati import legal
-
+    certificates = invoice_certificates(invoice)
+    xml = facturx_xml(invoice, organisation)
+    assert_valid(xml)
     html = render_html(
         "billing/invoice.html",
-        {"invoice": invoice, "organisation": organisation,
-         "legal_vat": legal.VAT_EXEMPTION_MENTION, "legal_late": legal.LATE_PAYMENT},
+        {"invoice": invoice, "organisation": organisation, "legal": legal,
+         "lines": invoice_lines(invoice), "payment_terms": payment_terms(invoice)},
     )  # fmt: skip
-    pdf = html_to_pdf(html, pdf_variant="pdf/a-3b")
+    pdf = html_to_pdf(html)
     data = generate_from_binary(
-        pdf, facturx_xml(invoice, organisation), flavor="factur-x", level="en16931",
-        check_xsd=True, lang="fr-FR",
+        pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, lang="fr-FR",
+        pdf_metadata={"author": organisation.legal_name, "keywords": "Factur-X, facture",
+                      "title": f"{invoice.get_kind_display()} {invoice.number}",
+                      "subject": f"{invoice.get_kind_display()} {invoice.number} — "
+                                 f"{organisation.legal_name}"},
     )  # fmt: skip
+    data = pdf_set_producer(data, producer())
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.pdf:
             return "skipped-done"
         invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(data), save=False)
         invoice.sha256 = hashlib.sha256(data).hexdigest()
-        invoice.save(update_fields=["pdf", "sha256"])
         from . import emails
 
-        emails.invoice_to_payer(invoice)
+        if emails.invoice_to_payer(invoice, certificates=certificates) is not None:
+            TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.EMAILED)
+            invoice.transmitted_at = timezone.now()
+        else:
+            TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.TO_DEPOSIT)
+        invoice.save(update_fields=["pdf", "sha256", "transmission", "transmitted_at"])
+        log_action(
+            invoice.session, "billing.transmission", actor=None,
+            data={"number": invoice.number, "transmission": invoice.transmission},
+        )  # fmt: skip
     return "rendered"
 
 
@@ -275,6 +398,20 @@ def _check_payment_amount(amount: Decimal) -> None:
         raise DomainError("Un paiement ne peut dépasser 9 999 999,99 € : vérifiez le montant.")
     if amount != amount.quantize(CENT):
         raise DomainError("Un montant se saisit au centime près (deux décimales au plus).")
+
+
+@transaction.atomic
+def invoice_mark_deposited(*, invoice: Invoice, actor) -> Invoice:
+    """Staff deposited the PDF on the funder's portal (or handed it over): recorded, dated."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    TRANSMISSION_STATES.advance(
+        invoice, Invoice.Transmission.DEPOSITED,
+        message=f"{invoice} n'est pas à déposer (transmission : « {{current}} »).",
+    )  # fmt: skip
+    invoice.transmitted_at = timezone.now()
+    invoice.save(update_fields=["transmission", "transmitted_at"])
+    log_action(invoice.session, "billing.deposited", actor=actor, data={"number": invoice.number})
+    return invoice
 
 
 @transaction.atomic
@@ -380,7 +517,8 @@ def payout_prepare(*, session) -> Payout:
 
 
 @transaction.atomic
-def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal) -> Payout:
+def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal,
+                          number: str = "") -> Payout:  # fmt: skip
     """The trainer's own invoice to the organisation (they work as a subcontractor); the
     amount it states must equal the payout."""
     from ganapati.uploads import check_pdf
@@ -403,11 +541,18 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal) -> 
             "Sous mandat d'autofacturation, votre facture est établie par la plateforme "
             f"(n° {payout.self_invoice_number}) : il n'y a rien à déposer."
         )
+    number = number.strip()
+    if not number or len(number) > 35:
+        raise DomainError(
+            "Indiquez le numéro de votre facture (35 caractères au plus) : il accompagne le "
+            "virement."
+        )
     checked = check_pdf(upload, folder="factures-formateurs")
     replaced = _stored_file_facts(payout.trainer_invoice, payout.trainer_invoice_name)
     payout.trainer_invoice.save(checked.content.name.split("/")[-1], checked.content, save=False)
     payout.trainer_invoice_name = checked.original_name
-    payout.save(update_fields=["trainer_invoice", "trainer_invoice_name"])
+    payout.trainer_invoice_number = number
+    payout.save(update_fields=["trainer_invoice", "trainer_invoice_name", "trainer_invoice_number"])
     data = {"sha256": checked.sha256, "name": payout.trainer_invoice.name,
             "original_name": checked.original_name}  # fmt: skip
     if replaced is not None:
@@ -474,15 +619,19 @@ def payout_batch_create(*, payout_ids: list[int], actor, execution_date=None) ->
     )  # fmt: skip
     for payout in payouts:
         profile = payout.trainer.trainer_profile
+        # The trainer's bank shows them which invoice and which session this pays; the
+        # EndToEndId comes back in the bank's statements, so reconciliation finds the payout.
         sepa.add_payment({
             "name": profile.trade_name or payout.trainer.get_full_name(),
             "IBAN": profile.iban, "BIC": profile.bic,
-            "amount": int((payout.amount * 100).to_integral_value()),
+            "amount": int((payout_amount_due(payout) * 100).to_integral_value()),
             "execution_date": execution_date,
-            "description": f"Session {payout.session.reference} - {organisation.legal_name}",
+            "endtoend_id": payout.reference,
+            "description": f"Facture {payout.invoice_number} - Session {payout.session.reference}",
         })  # fmt: skip
     xml = sepa.export(validate=True)
-    batch = PayoutBatch(created_by=actor, total=sum((p.amount for p in payouts), Decimal("0")))
+    total = sum((payout_amount_due(p) for p in payouts), Decimal("0"))
+    batch = PayoutBatch(created_by=actor, total=total)
     batch.sepa_file.save(f"virements-{timezone.localtime():%Y%m%d-%H%M%S}.xml",
                          ContentFile(xml), save=False)  # fmt: skip
     batch.save()
@@ -856,6 +1005,13 @@ def trainer_self_billing_accept(*, trainer, accept: bool) -> None:
     from ganapati.models import TrainerProfile
 
     profile, _ = TrainerProfile.objects.select_for_update().get_or_create(user=trainer)
+    missing = profile.missing_self_billing_fields
+    if accept and missing:
+        raise DomainError(
+            "Pour que l'organisme établisse vos factures, complétez d'abord votre profil : "
+            + ", ".join(missing)
+            + "."
+        )
     profile.self_billing_accepted_at = timezone.now() if accept else None
     profile.save(update_fields=["self_billing_accepted_at"])
     log_action(profile, "trainer.self_billing_" + ("accepted" if accept else "withdrawn"),
@@ -870,6 +1026,11 @@ def payout_self_bill_number(*, payout: Payout) -> None:
         return
     if not profile.self_billing_accepted_at:
         return
+    if profile.missing_self_billing_fields:
+        # The trainer emptied a field after giving the mandate: they upload their invoice.
+        log_action(payout.session, "billing.self_bill_skipped", actor=None,
+                   data={"missing": profile.missing_self_billing_fields})  # fmt: skip
+        return
     series = f"AF-{timezone.localdate().year}"
     payout.self_invoice_number = f"{series}-{_next_number(series):06d}"
     payout.save(update_fields=["self_invoice_number"])
@@ -878,8 +1039,50 @@ def payout_self_bill_number(*, payout: Payout) -> None:
     transaction.on_commit(lambda: render_self_invoice.delay(payout.pk), robust=True)
 
 
+def self_bill_totals(payout: Payout, profile) -> tuple[Decimal, Decimal | None, Decimal, Decimal]:
+    """(excl. tax, VAT rate or None, VAT, incl. tax) of the invoice drawn up in the trainer's
+    name: the share excluding tax, plus VAT only for a trainer liable to it."""
+    from ganapati.models.accounts import TrainerVatRegime
+
+    if profile.vat_regime == TrainerVatRegime.VAT and profile.vat_rate is not None:
+        vat = (payout.amount * profile.vat_rate / 100).quantize(CENT, ROUND_HALF_UP)
+        return payout.amount, profile.vat_rate, vat, payout.amount + vat
+    return payout.amount, None, Decimal("0.00"), payout.amount
+
+
+def payout_amount_due(payout: Payout) -> Decimal:
+    """What the SEPA transfer pays: the self-billed invoice's total, or the share (a trainer's
+    own invoice is checked to state exactly the share)."""
+    profile = getattr(payout.trainer, "trainer_profile", None)
+    if payout.self_invoice_number and profile is not None:
+        return self_bill_totals(payout, profile)[3]
+    return payout.amount
+
+
+def _trainer_vat_mention(profile) -> str:
+    from ganapati import legal
+    from ganapati.models.accounts import TrainerVatRegime
+
+    if profile.vat_regime == TrainerVatRegime.FRANCHISE:
+        return legal.VAT_FRANCHISE_MENTION
+    if profile.vat_regime == TrainerVatRegime.TRAINING_EXEMPT:
+        return legal.TRAINER_TRAINING_EXEMPTION.format(nda=profile.nda)
+    return f"TVA au taux de {format(profile.vat_rate.normalize(), 'f').replace('.', ',')} %"
+
+
+def self_billing_mandate_reference(profile) -> str:
+    """A stable reference of the trainer's mandate: their id and the day they accepted it."""
+    return (
+        f"MAF-{profile.user_id:05d}-{timezone.localtime(profile.self_billing_accepted_at):%Y%m%d}"
+    )
+
+
 def payout_self_bill_render(*, payout_id: int) -> str:
-    """The self-billed invoice's PDF, for the payout's exact amount (idempotent)."""
+    """The self-billed invoice's PDF (PDF/A-3b), for the payout's exact amount (idempotent).
+
+    A plain PDF, not Factur-X: most trainers are under the VAT franchise and have no VAT
+    identifier, which an exempt Factur-X line requires (BR-E-02); micro-enterprises issue
+    e-invoices from September 2027, through the partner platform (see the README)."""
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -893,11 +1096,20 @@ def payout_self_bill_render(*, payout_id: int) -> str:
     profile = payout.trainer.trainer_profile
     organisation = organisation_get()
     seller = profile.trade_name or payout.trainer.get_full_name()
+    excl_tax, vat_rate, vat, incl_tax = self_bill_totals(payout, profile)
+    days = list(payout.session.days.all())
+    accepted = profile.self_billing_accepted_at
     html = render_html("billing/self_invoice.html", {
         "payout": payout, "profile": profile, "organisation": organisation,
         "number": payout.self_invoice_number, "issue_date": timezone.localdate(),
-        "seller": seller, "vat_mention": legal.VAT_FRANCHISE_MENTION,
+        "seller": seller, "legal": legal, "vat_mention": _trainer_vat_mention(profile),
+        "excl_tax": excl_tax, "vat_rate": vat_rate, "vat": vat, "incl_tax": incl_tax,
+        "first_day": days[0].date if days else None, "last_day": days[-1].date if days else None,
         "mention": legal.SELF_BILLING_MENTION.format(buyer=organisation.legal_name, seller=seller),
+        "mandate": legal.SELF_BILLING_MANDATE_REF.format(
+            reference=self_billing_mandate_reference(profile),
+            date=f"{timezone.localtime(accepted):%d/%m/%Y}" if accepted else "—",
+        ),
     })  # fmt: skip
     data = html_to_pdf(html)
     with transaction.atomic():

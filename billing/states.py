@@ -16,6 +16,22 @@ INVOICE_STATES = StateMachine.from_table(
     dict(I.choices),
 )
 
+T = Invoice.Transmission
+# How an issued invoice reaches its payer. "" until it is issued; the PDF is made, then sent by
+# e-mail, or left for staff to deposit on the funder's portal (never "sent" to nobody).
+TRANSMISSION_STATES = StateMachine.from_table(
+    "la transmission de la facture",
+    {
+        "": {T.PENDING},
+        T.PENDING: {T.EMAILED, T.TO_DEPOSIT},
+        T.EMAILED: set(),
+        T.TO_DEPOSIT: {T.DEPOSITED},
+        T.DEPOSITED: set(),
+    },
+    {"": "non émise", **dict(T.choices)},
+    field_name="transmission",
+)
+
 P = Payout.Status
 PAYOUT_STATES = StateMachine.from_table(
     "le versement",

@@ -70,7 +70,8 @@ def payout_invoice_upload(request, pk):
         return redirect("session_detail", pk=session.pk)
     try:
         services.payout_invoice_upload(payout=payout, actor=request.user,
-                                       upload=request.FILES["file"], amount=amount)  # fmt: skip
+                                       upload=request.FILES["file"], amount=amount,
+                                       number=request.POST.get("number", ""))  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -131,9 +132,17 @@ def trainer_self_billing(request):
     from django.contrib import messages
     from django.shortcuts import redirect
 
+    from ganapati.errors import DomainError
+
     from .services import trainer_self_billing_accept
 
     accept = request.POST.get("accept") == "1"
-    trainer_self_billing_accept(trainer=request.user, accept=accept)
-    messages.success(request, "Mandat d'autofacturation " + ("accepté." if accept else "révoqué."))
+    try:
+        trainer_self_billing_accept(trainer=request.user, accept=accept)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "Mandat d'autofacturation " + ("accepté." if accept else "révoqué.")
+        )
     return redirect("trainer_profile")

@@ -43,10 +43,16 @@ def render_html(template: str, context: dict) -> str:
     return render_to_string(template, context)
 
 
+# Every document is archived (invoices 10 years, certificates and proofs 3 to 10): PDF/A-3b, the
+# archival PDF that may also carry attachments (an invoice's factur-x.xml).
+PDF_VARIANT = "pdf/a-3b"
+
+
 def html_to_pdf(html: str, **options) -> bytes:
-    """`options` go to WeasyPrint (e.g. pdf_variant="pdf/a-3b" for invoices)."""
+    """`options` go to WeasyPrint; the variant is PDF/A-3b unless one is given."""
     from weasyprint import HTML
 
+    options.setdefault("pdf_variant", PDF_VARIANT)
     fonts, css, fetcher = _resources()
     return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
         stylesheets=[css], font_config=fonts, **options

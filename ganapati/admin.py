@@ -228,6 +228,10 @@ class OrganisationAdmin(admin.ModelAdmin):
             {"fields": ["legal_name", "legal_form", "share_capital", "rcs", "siret", "vat_number"]},
         ),
         (
+            "Facturation électronique (réforme 2026–2027)",
+            {"fields": ["einvoice_address", "einvoice_scheme"]},
+        ),
+        (
             "Adresse et contact",
             {
                 "fields": [
@@ -341,9 +345,39 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Funder)
 class FunderAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "website", "active"]
+    list_display = ["name", "kind", "legal_name", "siren", "invoicing", "ready", "active"]
     list_filter = ["kind", "active"]
-    search_fields = ["name", "sector"]
+    search_fields = ["name", "legal_name", "siren", "sector"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind", "sector", "website", "active"]}),
+        (
+            "Facturation (obligatoire pour facturer le financeur)",
+            {
+                "fields": [
+                    "legal_name",
+                    "siren",
+                    "siret",
+                    "billing_address",
+                    "invoicing_email",
+                    "invoicing_portal",
+                    "einvoice_address",
+                ]
+            },
+        ),  # fmt: skip
+        ("Contact", {"fields": ["contact_email", "contact_phone"]}),
+        ("Sources", {"fields": ["sources"]}),
+    ]
+
+    @admin.display(description="Factures par")
+    def invoicing(self, obj):
+        if obj.invoicing_email:
+            return obj.invoicing_email
+        return "portail" if obj.invoicing_portal else "—"
+
+    @admin.display(description="Prêt à facturer")
+    def ready(self, obj):
+        missing = obj.missing_invoicing_fields()
+        return "oui" if not missing else "manque " + ", ".join(missing)
 
 
 # The help centre's and the advisor appointments' back-office pages live with them.

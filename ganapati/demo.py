@@ -24,6 +24,10 @@ ORGANISATION = {
     "legal_representative_title": "Présidente",
     "vat_exempt": True,
     "vat_rate": None,
+    # FR + the key of SIREN 732 829 320 + the SIREN; invoices are received at the SIREN.
+    "vat_number": "FR44732829320",
+    "einvoice_address": "732829320",
+    "einvoice_scheme": "0225",
     "iban": "FR7630006000011234567890189",
     "bic": "AGRIFRPP",
     "contact_email": "contact@ganapati-formation.example",
@@ -68,6 +72,8 @@ def make_demo_accounts() -> tuple[User, User, User]:
             TrainerProfile.objects.get_or_create(
                 user=user,
                 defaults={
+                    "siret": "12345678200010",  # a valid key, no real company's
+                    "vat_regime": "franchise",
                     "address": "8 rue des Lilas",
                     "postal_code": "69003",
                     "city": "Lyon",

@@ -81,3 +81,17 @@ class NdaField(_CompactCharField):
     default_max_length = 11
     compact = staticmethod(validators.compact_nda)
     default_validators = [validators.validate_nda]
+
+
+class SirenField(_CompactCharField):
+    default_max_length = 9
+    compact = staticmethod(validators.compact_siren)
+    default_validators = [validators.validate_siren]
+
+
+class VatNumberField(_CompactCharField):
+    """A French intra-community VAT number, kept as "FR44732829320"."""
+
+    default_max_length = 13
+    compact = staticmethod(validators.compact_vat)
+    default_validators = [validators.validate_fr_vat]

@@ -78,7 +78,12 @@ def party_of_address(email: str) -> str | None:
     user = User.objects.filter(email__iexact=email).only("role").first()
     if user is not None:
         return user.role
-    if Funder.objects.filter(contact_email__iexact=email).exists():
+    from django.db.models import Q
+
+    # A funder is known by its contact address or the one its invoices go to.
+    if Funder.objects.filter(
+        Q(contact_email__iexact=email) | Q(invoicing_email__iexact=email)
+    ).exists():
         return FUNDER
     return None
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
+from .fields import FrenchDecimalField
 from .models import TrainerProfile, User
 from .services import user_password_reset_request
 
@@ -48,7 +49,9 @@ class IdentityForm(forms.ModelForm):
 class TrainerProfileForm(forms.ModelForm):
     class Meta:
         model = TrainerProfile
-        fields = ["trade_name", "siret", "address", "postal_code", "city", "iban", "bic", "nda"]
+        fields = ["trade_name", "siret", "address", "postal_code", "city", "vat_regime",
+                  "vat_rate", "vat_number", "iban", "bic", "nda"]  # fmt: skip
+        field_classes = {"vat_rate": FrenchDecimalField}
         widgets = {
             "iban": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             "bic": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),

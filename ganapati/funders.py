@@ -1,5 +1,15 @@
 """The funders: the 11 OPCOs (since 1 April 2019), AGEFICE and FIFPL, from their public
 presentations. Reference data every app names (a session chooses its funder at creation).
+
+Invoicing details (INVOICING below: legal name, SIREN, billing address, invoicing e-mail or
+portal) are facts only, each with its public source in `sources`; what could not be sourced is
+left empty, and an invoice to that funder is refused until staff complete its record in the
+admin with the funder's own answer (its legal name and SIREN from the Sirene register, the
+address and channel from its conditions for training organisations).
+
+Not sourced yet (empty for all 13): legal name, SIREN, billing address, invoicing e-mail or
+portal. The stored copies of public pages searched for this release (the funders' legal
+notices and general conditions) did not state them.
 """
 
 FUNDERS = [
@@ -103,9 +113,23 @@ FUNDERS = [
 ]
 
 
+# code -> invoicing facts, each with its source. Keys: legal_name, siren, siret,
+# billing_address, invoicing_email, invoicing_portal, sources. Add a funder here only with a
+# public source for every value given.
+INVOICING: dict[str, dict[str, str]] = {}
+
+
 def load_funders(funder_model) -> None:
-    """Create or refresh the funders (idempotent); used by a migration and by tests."""
+    """Create the funders, or complete them (idempotent); used by migrations and by tests.
+    A value staff typed in the admin is never overwritten: only empty fields are filled."""
+    field_names = {field.name for field in funder_model._meta.get_fields()}
     for code, name, kind, sector, website in FUNDERS:
-        funder_model.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "sector": sector, "website": website}
-        )
+        values = {"name": name, "kind": kind, "sector": sector, "website": website,
+                  **INVOICING.get(code, {})}  # fmt: skip
+        values = {key: value for key, value in values.items() if key in field_names}
+        funder, created = funder_model.objects.get_or_create(code=code, defaults=values)
+        if created:
+            continue
+        empty = {key: value for key, value in values.items() if value and not getattr(funder, key)}
+        if empty:
+            funder_model.objects.filter(pk=funder.pk).update(**empty)

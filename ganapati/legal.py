@@ -56,6 +56,34 @@ LATE_PAYMENT = (
     "indemnité forfaitaire pour frais de recouvrement de 40 € (articles L441-10 et D441-5 du "
     "Code de commerce)."
 )
+
+# --- Invoices (CGI annexe II art. 242 nonies A; Code de commerce L441-9) ---------------------
+# Each mention is printed on the PDF and sent in the Factur-X XML as a note (BG-1) with the
+# subject code the French rules ask for (BR-FR-05): PMD, PMT and AAB.
+LATE_PENALTIES = (
+    "Pénalités de retard : trois fois le taux d'intérêt légal, exigibles dès le lendemain de "
+    "l'échéance (article L441-10 du Code de commerce)."
+)
+RECOVERY_INDEMNITY = (
+    "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € "
+    "(articles L441-10 et D441-5 du Code de commerce)."
+)
+# L441-9: the conditions of discount for early payment, or that there is none.
+NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."
+# The category of the operation (mandatory from the e-invoicing reform): services only. In the
+# XML it is the billing framework BT-23 = "S1" (invoice for services).
+OPERATION_CATEGORY = "Nature de l'opération : prestation de services."
+OPERATION_FRAMEWORK = "S1"
+# The code of the exemption reason for VAT category E (BT-121), French code list: article 261-4
+# of the CGI, whose 4° a exempts vocational training by a declared organisation.
+VAT_EXEMPTION_CODE = "VATEX-FR-CGI261-4"
+PAYMENT_TERMS = "Paiement à {days} jours par virement, au plus tard le {due_date}."
+CREDIT_NOTE_TERMS = (
+    "Avoir annulant la facture {number} du {date} : aucun paiement n'est dû ; une somme déjà "
+    "réglée est remboursée par virement."
+)
+# Under subrogation the funder pays the organisation directly (the OPCO checks these words).
+SUBROGATION_INVOICE = "Facture émise au titre de la subrogation de paiement"
 SUBROGATION_CLAUSE = (
     "Le client demande à son opérateur de compétences ({funder}) de régler directement "
     "l'organisme de formation (subrogation de paiement) à hauteur de la prise en charge "
@@ -79,6 +107,16 @@ SELF_BILLING_MENTION = (
     "Autofacturation : facture établie par {buyer} au nom et pour le compte de {seller}."
 )
 VAT_FRANCHISE_MENTION = "TVA non applicable, article 293 B du CGI."
+VAT_FRANCHISE_CODE = "VATEX-FR-FRANCHISE"
+# A trainer declared as a training organisation (with an NDA) is exempt like the organisation.
+TRAINER_TRAINING_EXEMPTION = (
+    "Exonération de TVA – article 261-4-4° a du CGI (organisme de formation déclaré sous le "
+    "numéro {nda})."
+)
+SELF_BILLING_MANDATE_REF = (
+    "Facture établie en application du mandat d'autofacturation {reference} accepté le {date} "
+    "(article 289 I-2 du CGI)."
+)
 SELF_BILLING_MANDATE = (
     "J'accepte que l'organisme établisse en mon nom et pour mon compte les factures de mes "
     "prestations (mandat d'autofacturation, article 289 I-2 du CGI). Je peux contester une "

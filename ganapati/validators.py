@@ -89,3 +89,60 @@ def validate_idcc(value: str) -> None:
             "L'IDCC est un numéro de 1 à 4 chiffres, indiqué sur les bulletins de paie.",
             code="invalid_idcc",
         )
+
+
+def compact_siren(value: str) -> str:
+    from stdnum.fr import siren as stdnum_siren
+
+    return stdnum_siren.compact(value or "")
+
+
+def validate_siren(value: str) -> None:
+    from stdnum.fr import siren as stdnum_siren
+
+    try:
+        stdnum_siren.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "Ce numéro SIREN n'est pas valide : 9 chiffres dont le dernier est une clé de "
+            "contrôle (les 9 premiers chiffres du SIRET).",
+            code="invalid_siren",
+        ) from exc
+
+
+def compact_vat(value: str) -> str:
+    """ "fr 44 732 829 320" → "FR44732829320" (stdnum's compact would drop the FR)."""
+    return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+def validate_fr_vat(value: str) -> None:
+    """A French intra-community VAT number: FR, a 2-character key, the SIREN."""
+    from stdnum.fr import tva
+
+    try:
+        tva.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "Ce numéro de TVA intracommunautaire n'est pas valide : FR, une clé de 2 caractères "
+            "puis le SIREN (ex. FR 40 303 265 045).",
+            code="invalid_vat",
+        ) from exc
+    if not value.startswith("FR"):
+        raise ValidationError(
+            "Indiquez le numéro de TVA avec son préfixe FR (ex. FR 40 303 265 045).",
+            code="invalid_vat",
+        )
+
+
+# The French rules (BR-FR-23) allow only these characters in an electronic invoicing address.
+EINVOICE_ADDRESS_RE = re.compile(r"^[A-Za-z0-9+\-_.]{1,125}$")
+
+
+def validate_einvoice_address(value: str) -> None:
+    if not EINVOICE_ADDRESS_RE.match(value or ""):
+        raise ValidationError(
+            "L'adresse de facturation électronique ne contient que des lettres, des chiffres et "
+            "les signes + - _ . (125 caractères au plus), par exemple le SIREN suivi d'un "
+            "suffixe : 732829320_FACTURES.",
+            code="invalid_einvoice_address",
+        )

@@ -74,6 +74,31 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _every_invoice_is_a_valid_einvoice(request, _tasks_run_in_process):
+    """After each test that used the database: every invoice or credit note it produced (with
+    its PDF) passes the XSD, the EN 16931 schematron and the French rules, with zero failures.
+    The issue already refuses an invalid one; this checks what was really embedded."""
+    used = [name for name in ("db", "transactional_db") if name in request.fixturenames]
+    for name in used:
+        request.getfixturevalue(name)  # so that this teardown runs before the database's
+    yield
+    if not used:
+        return
+    import io
+
+    from facturx import get_facturx_xml_from_pdf
+
+    from billing.einvoice import validate
+    from billing.models import Invoice
+
+    for invoice in Invoice.objects.exclude(pdf=""):
+        with invoice.pdf.open("rb") as handle:
+            _, xml = get_facturx_xml_from_pdf(io.BytesIO(handle.read()), check_xsd=False)
+        failures = validate(xml)
+        assert not failures, f"{invoice} : " + "\n".join(str(f) for f in failures)
+
+
 @pytest.fixture
 def funders(db):
     """The funders a migration loads; transactional tests flush them, so load them again."""

@@ -91,6 +91,7 @@ class OrganisationFactory(DjangoModelFactory):
     bic = "AGRIFRPP"
     contact_email = "contact@organisme.test"
     contact_phone = "01 23 45 67 89"
+    vat_number = "FR44732829320"
 
 
 def next_monday(weeks: int = 2):
@@ -177,3 +178,19 @@ def attach_client(session, contact, trainees=2):
             email=f"stagiaire{i}@exemple.fr", position=i,
         )  # fmt: skip
     return session
+
+
+def invoicing_funder(funder, **overrides):
+    """A funder with what an invoice needs (the shipped data leaves unsourced facts empty)."""
+    values = {
+        "legal_name": "OPCO EP (opérateur de compétences, test)",
+        "siren": "123456782",
+        "siret": "12345678200010",
+        "billing_address": "Service facturation, 1 rue de l'OPCO, 75001 Paris",
+        "invoicing_email": "factures@opco.test",
+        **overrides,
+    }
+    for field, value in values.items():
+        setattr(funder, field, value)
+    funder.save()
+    return funder

@@ -26,6 +26,7 @@ ORGANISATION_FORM = {
     "legal_representative": "Paul Girard",
     "legal_representative_title": "Gérant",
     "vat_exempt": "on",
+    "einvoice_scheme": "0225",  # preselected in the form (the only scheme)
     "iban": "FR76 3000 6000 0112 3456 7890 189",
     "bic": "AGRIFRPP",
     "contact_email": "contact@rhone.example",

@@ -566,11 +566,13 @@ def test_a_trainer_invoice_uploaded_again_deletes_the_old_file_and_logs_its_hash
     url = reverse("payout_invoice_upload", args=[session.pk])
     first, second = pdf_of_width(595), pdf_of_width(600)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"file": SimpleUploadedFile("v1.pdf", first), "amount": "2 380,00"})
+        client.post(url, {"file": SimpleUploadedFile("v1.pdf", first), "amount": "2 380,00",
+                          "number": "JM-1"})  # fmt: skip
     old_name = Payout.objects.get(session=session).trainer_invoice.name
     assert default_storage.exists(old_name)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"file": SimpleUploadedFile("v2.pdf", second), "amount": "2 380,00"})
+        client.post(url, {"file": SimpleUploadedFile("v2.pdf", second), "amount": "2 380,00",
+                          "number": "JM-1"})  # fmt: skip
     payout = Payout.objects.get(session=session)
     assert payout.trainer_invoice_name == "v2.pdf"
     assert not default_storage.exists(old_name)
@@ -589,7 +591,7 @@ def test_a_refused_trainer_invoice_keeps_the_previous_file(
     url = reverse("payout_invoice_upload", args=[session.pk])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"file": SimpleUploadedFile("v1.pdf", pdf_of_width(595)),
-                          "amount": "2 380,00"})  # fmt: skip
+                          "amount": "2 380,00", "number": "JM-1"})  # fmt: skip
     old_name = Payout.objects.get(session=session).trainer_invoice.name
     for amount in ("2 381,00", "sNaN", "NaN", "1e999999", "9" * 40):
         with django_capture_on_commit_callbacks(execute=True):
@@ -605,7 +607,12 @@ def test_a_refused_trainer_invoice_keeps_the_previous_file(
 def test_under_the_self_billing_mandate_the_platforms_invoice_cannot_be_replaced(
     client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
 ):
+    from ganapati.models import TrainerProfile
+
     login(client, trainer)
+    TrainerProfile.objects.update_or_create(user=trainer, defaults={
+        "siret": "12345678200010", "address": "8 rue des Lilas", "postal_code": "69003",
+        "city": "Lyon", "vat_regime": "franchise"})  # fmt: skip
     client.post(reverse("trainer_self_billing"), {"accept": "1"})
     session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
     payout = Payout.objects.get(session=session)

@@ -19,16 +19,14 @@ from ganapati.errors import DomainError
 from sessions import services as sessions
 
 from .conftest import form_token_in, login, require
-from .factories import TrainingSessionFactory, attach_client
+from .factories import TrainingSessionFactory, attach_client, invoicing_funder
 from .test_documents import pdf_text
 
 
 def completed_session(trainer, client_user, *, decision="total", granted="2800", subrogation=True,
                       absent_half_days=0, staff=None):  # fmt: skip
     session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
-    session.funder.billing_address = "Service facturation, 1 rue de l'OPCO, 75001 Paris"
-    session.funder.siret = "73282932000074"
-    session.funder.save()
+    invoicing_funder(session.funder)
     if not subrogation:
         session.funding_mode = "opco_direct"
         session.save()
@@ -47,7 +45,18 @@ def completed_session(trainer, client_user, *, decision="total", granted="2800",
                                present=set(halves[absent_half_days:]))  # fmt: skip
     results = {t.pk: (True, "") for t in session.trainees.all()}
     sessions.session_complete(session=session, actor=trainer, results=results)
+    render_certificates(session)
     return session
+
+
+def render_certificates(session):
+    """The certificates of completion a worker renders after the session's end (the invoice to
+    the OPCO travels with them); the attestations are not needed here."""
+    from documents.models import Document
+    from documents.services import document_render
+
+    for document in Document.objects.for_owner(session).filter(kind="certificat"):
+        document_render(document_id=document.pk)
 
 
 def test_a_total_pec_with_subrogation_invoices_the_funder_only(trainer, client_user, organisation):
@@ -347,7 +356,8 @@ def test_the_trainer_is_paid_their_share_by_sepa_once_funds_and_invoice_are_in(
     wrong = {"file": upload(pdf_bytes(), "f.pdf"), "amount": "2 800"}
     page = client.post(url, wrong, follow=True)
     assert "doit être égal à votre part" in page.content.decode()
-    client.post(url, {"file": upload(pdf_bytes(), "facture-JM-12.pdf"), "amount": "2 380,00"})
+    client.post(url, {"file": upload(pdf_bytes(), "facture-JM-12.pdf"), "amount": "2 380,00",
+                      "number": "JM-2026-12"})  # fmt: skip
     payout.refresh_from_db()
     assert payout.trainer_invoice_name == "facture-JM-12.pdf"
     login(client, staff)
@@ -356,6 +366,9 @@ def test_the_trainer_is_paid_their_share_by_sepa_once_funds_and_invoice_are_in(
     xml = batch.sepa_file.open("rb").read()
     assert b"pain.001.001.03" in xml and b"FR1420041010050500013M02606" in xml
     assert b'<InstdAmt Ccy="EUR">2380.00</InstdAmt>' in xml
+    # The payout's reference and what it pays travel with the transfer.
+    assert f"<EndToEndId>{payout.reference}</EndToEndId>".encode() in xml
+    assert f"Facture JM-2026-12 - Session {session.reference}".encode() in xml
     assert client.get(reverse("sepa_download", args=[batch.pk])).status_code == 200
     with pytest.raises(DomainError, match="déjà"):
         services.payout_batch_create(payout_ids=[payout.pk], actor=staff)  # never twice
@@ -536,16 +549,25 @@ def test_under_the_self_billing_mandate_the_platform_draws_up_the_trainers_invoi
     client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
 ):
     from billing.models import Payout
+    from ganapati.models import TrainerProfile
 
     login(client, trainer)
     page = client.get(reverse("trainer_profile")).content.decode()
     assert "Mandat d'autofacturation" in page
+    page = client.post(reverse("trainer_self_billing"), {"accept": "1"}, follow=True)
+    assert escape("complétez d'abord votre profil : SIRET") in page.content.decode()
+    TrainerProfile.objects.update_or_create(user=trainer, defaults={
+        "siret": "12345678200010", "address": "8 rue des Lilas", "postal_code": "69003",
+        "city": "Lyon", "vat_regime": "franchise", "iban": "FR1420041010050500013M02606",
+        "bic": "PSSTFRPPLYO"})  # fmt: skip
     client.post(reverse("trainer_self_billing"), {"accept": "1"})
     session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
     payout = Payout.objects.get(session=session)
     assert payout.trainer_invoice_name.startswith(f"AF-{timezone.localdate().year}-000001")
     text = pdf_text(payout.trainer_invoice.open("rb").read()).replace("\u202f", " ")
     assert "2 380,00 €" in text and "Autofacturation" in text and "293 B" in text
+    assert "SIRET 12345678200010 — SIREN 123456782" in text
+    assert "mandat d'autofacturation MAF-" in text.replace("\n", " ")
     # Ready for the SEPA batch without any upload.
     batch = services.payout_batch_create(payout_ids=[payout.pk], actor=staff)
     assert batch.total == Decimal("2380.00")

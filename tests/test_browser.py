@@ -341,6 +341,7 @@ def test_invoice_paid_in_the_admin_trainer_paid_by_sepa_and_audit_zip_downloaded
     assert "2\u202f380,00 €" in page.content()
     page.set_input_files("#id_payout_file", files=[{"name": "facture.pdf",
                          "mimeType": "application/pdf", "buffer": pdf_bytes()}])  # fmt: skip
+    page.fill("#id_payout_number", "JM-2026-12")
     page.fill("#id_payout_amount", "2 380,00")
     page.get_by_role("button", name="Déposer ma facture").click()
     page.wait_for_load_state()

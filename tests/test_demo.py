@@ -23,4 +23,7 @@ def test_the_demo_builds_a_session_at_every_step_and_is_safe_to_run_twice(
     assert Document.objects.filter(status="ready").exists()
     invoice = Invoice.objects.get()
     assert invoice.status == "paid" and invoice.pdf
+    # The OPCO's invoice went by e-mail with the certificates (and passed the e-invoicing
+    # rules: the conftest checks every invoice with a PDF).
+    assert invoice.transmission == "emailed" and invoice.subrogation["trainees"]
     assert Payout.objects.get().status == "ready"

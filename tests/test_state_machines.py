@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import AuditExportJob, Invoice, Payment, Payout, PayoutBatch
-from billing.states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES
+from billing.states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
 from documents import services as documents
 from documents.models import Document
 from documents.states import DOCUMENT_STATES
@@ -49,6 +49,9 @@ INVOICE_ALLOWED = {
     ("draft", "issued"), ("issued", "paid"), ("issued", "cancelled"), ("paid", "cancelled"),
 }  # fmt: skip
 PAYOUT_ALLOWED = {("ready", "batched"), ("batched", "paid")}
+TRANSMISSION_ALLOWED = {
+    ("", "pending"), ("pending", "emailed"), ("pending", "to_deposit"), ("to_deposit", "deposited"),
+}  # fmt: skip
 DOCUMENT_ALLOWED = {("pending", "ready"), ("pending", "failed"), ("failed", "pending")}
 EXPORT_ALLOWED = {
     ("pending", "running"), ("running", "done"), ("running", "failed"), ("running", "pending"),
@@ -66,6 +69,8 @@ MACHINES = [
     ("pec", FUNDING_STATES, FUNDING_ALLOWED, {"uploaded", "validated", "rejected"}),
     ("invoice", INVOICE_STATES, INVOICE_ALLOWED, {"draft", "issued", "paid", "cancelled"}),
     ("payout", PAYOUT_STATES, PAYOUT_ALLOWED, {"ready", "batched", "paid"}),
+    ("transmission", TRANSMISSION_STATES, TRANSMISSION_ALLOWED,
+     {"", "pending", "emailed", "to_deposit", "deposited"}),
     ("document", DOCUMENT_STATES, DOCUMENT_ALLOWED, {"pending", "ready", "failed"}),
     ("export", EXPORT_STATES, EXPORT_ALLOWED, {"pending", "running", "done", "failed"}),
     ("email", OUTBOX_STATES, OUTBOX_ALLOWED, {"queued", "sending", "sent", "failed"}),

@@ -351,7 +351,7 @@ def service(request, trainer, client_user, pec_session):
     )  # fmt: skip
     return (
         lambda upload: billing.payout_invoice_upload(
-            payout=payout, actor=trainer, upload=upload, amount=Decimal("2380.00")
+            payout=payout, actor=trainer, upload=upload, amount=Decimal("2380.00"), number="F-1"
         ),
         lambda: [
             (p.trainer_invoice.name, p.trainer_invoice_name)

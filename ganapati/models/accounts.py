@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .. import validators
-from ..fields import BicField, IbanField, NdaField, SiretField
+from ..fields import BicField, IbanField, NdaField, SiretField, VatNumberField
 
 
 class Role(models.TextChoices):
@@ -154,6 +154,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.TRAINER
 
 
+class TrainerVatRegime(models.TextChoices):
+    """The trainer's VAT status, printed on the invoice drawn up in their name."""
+
+    FRANCHISE = "franchise", "Franchise en base (TVA non applicable, article 293 B du CGI)"
+    VAT = "vat", "Assujetti à la TVA (au taux indiqué)"
+    TRAINING_EXEMPT = (
+        "training_exempt",
+        "Exonéré comme organisme de formation déclaré (article 261-4-4° a du CGI, avec NDA)",
+    )
+
+
 class TrainerProfile(models.Model):
     """A freelance trainer's identity and payout details."""
 
@@ -176,6 +187,15 @@ class TrainerProfile(models.Model):
         blank=True,
         help_text="Seulement si vous êtes vous-même déclaré comme organisme de formation.",
     )
+    vat_regime = models.CharField(
+        "régime de TVA", max_length=20, choices=TrainerVatRegime.choices, blank=True,
+        help_text="Il figure sur les factures établies en votre nom (autofacturation).",
+    )  # fmt: skip
+    vat_rate = models.DecimalField(
+        "taux de TVA (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="Seulement si vous êtes assujetti à la TVA (ex. 20,00).",
+    )  # fmt: skip
+    vat_number = VatNumberField("numéro de TVA intracommunautaire", blank=True)
     self_billing_accepted_at = models.DateTimeField(
         "mandat d'autofacturation accepté le", null=True, blank=True,
         help_text="L'organisme établit alors la facture du formateur en son nom et pour son "
@@ -193,6 +213,38 @@ class TrainerProfile(models.Model):
 
     def __str__(self):
         return self.user.get_full_name()
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.vat_regime == TrainerVatRegime.VAT and self.vat_rate is None:
+            raise ValidationError({"vat_rate": "Indiquez votre taux de TVA."})
+        if self.vat_regime != TrainerVatRegime.VAT and self.vat_rate is not None:
+            raise ValidationError({"vat_rate": "Un taux de TVA ne s'indique que si vous y êtes "
+                                               "assujetti."})  # fmt: skip
+        if self.vat_regime == TrainerVatRegime.TRAINING_EXEMPT and not self.nda:
+            raise ValidationError({"nda": "L'exonération d'un organisme de formation suppose son "
+                                          "numéro de déclaration d'activité."})  # fmt: skip
+
+    @property
+    def missing_self_billing_fields(self) -> list[str]:
+        """What an invoice drawn up in the trainer's name needs (CGI 242 nonies A), in French."""
+        needed = {
+            "siret": "SIRET",
+            "address": "adresse",
+            "postal_code": "code postal",
+            "city": "ville",
+            "vat_regime": "régime de TVA",
+        }
+        missing = [label for field, label in needed.items() if not getattr(self, field)]
+        if self.vat_regime == TrainerVatRegime.VAT:
+            if self.vat_rate is None:
+                missing.append("taux de TVA")
+            if not self.vat_number:
+                missing.append("numéro de TVA intracommunautaire")
+        if self.vat_regime == TrainerVatRegime.TRAINING_EXEMPT and not self.nda:
+            missing.append("numéro de déclaration d'activité")
+        return missing
 
     @property
     def missing_payout_fields(self) -> list[str]:

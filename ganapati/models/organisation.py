@@ -5,10 +5,18 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .. import legal
-from ..fields import BicField, IbanField, NdaField, SiretField
+from .. import legal, validators
+from ..fields import BicField, IbanField, NdaField, SiretField, VatNumberField
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class EInvoiceScheme(models.TextChoices):
+    """How an electronic invoicing address (BT-34 / BT-49) is identified (EAS code list). From
+    the 2026–2027 reform, a French company's address in the central directory is its SIREN,
+    possibly with a suffix: scheme 0225."""
+
+    SIREN = "0225", "Annuaire de la facturation électronique (SIREN, 0225)"
 
 
 class Organisation(models.Model):
@@ -49,7 +57,27 @@ class Organisation(models.Model):
         validators=PERCENT,
         help_text="Seulement si l'organisme n'est pas exonéré (ex. 20,00).",
     )
-    vat_number = models.CharField("numéro de TVA intracommunautaire", max_length=20, blank=True)
+    vat_number = VatNumberField(
+        "numéro de TVA intracommunautaire",
+        max_length=20,  # as before: values typed with spaces are compacted on the next save
+        blank=True,
+        help_text="FR, une clé et le SIREN. Obligatoire sur une facture électronique exonérée "
+        "(règle BR-E-02 de la norme EN 16931).",
+    )
+    einvoice_address = models.CharField(
+        "adresse de facturation électronique",
+        max_length=125,
+        blank=True,
+        validators=[validators.validate_einvoice_address],
+        help_text="L'adresse où l'organisme reçoit les factures électroniques, inscrite à "
+        "l'annuaire par sa plateforme agréée. Vide : le SIREN.",
+    )
+    einvoice_scheme = models.CharField(
+        "schéma de l'adresse électronique",
+        max_length=4,
+        choices=EInvoiceScheme.choices,
+        default=EInvoiceScheme.SIREN,
+    )
     iban = IbanField("IBAN")
     bic = BicField("BIC")
     logo = models.ImageField("logo", upload_to="organisation/", blank=True)
@@ -98,10 +126,39 @@ class Organisation(models.Model):
             )
         if not self.vat_exempt and self.vat_rate is None:
             raise ValidationError({"vat_rate": "Indiquez le taux de TVA, ou cochez l'exonération."})
+        siren = (self.siret or "")[:9]
+        if self.vat_number and siren and self.vat_number[4:] != siren:
+            message = f"Ce numéro de TVA ne correspond pas au SIREN {siren} de l'organisme."
+            raise ValidationError({"vat_number": message})
+        if (
+            self.einvoice_address
+            and self.einvoice_scheme == EInvoiceScheme.SIREN
+            and not self.einvoice_address.startswith(siren)
+        ):
+            raise ValidationError(
+                {"einvoice_address": f"Une adresse de l'annuaire commence par le SIREN ({siren})."}
+            )
 
     @property
     def siren(self) -> str:
         return self.siret[:9]
+
+    @property
+    def einvoice_endpoint(self) -> tuple[str, str]:
+        """(address, scheme) where the organisation receives electronic invoices (BT-34)."""
+        return self.einvoice_address or self.siren, self.einvoice_scheme
+
+    def invoicing_problems(self) -> list[str]:
+        """What the organisation's identity lacks for an invoice the reform accepts (French)."""
+        problems = []
+        if not self.vat_number:
+            problems.append(
+                "le numéro de TVA intracommunautaire de l'organisme (obligatoire sur une facture "
+                "exonérée : règle BR-E-02)"
+            )
+        if not self.iban:
+            problems.append("l'IBAN de l'organisme")
+        return problems
 
     @property
     def nda_mention(self) -> str:
