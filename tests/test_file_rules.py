@@ -77,7 +77,7 @@ def world(trainer, client_user, staff, organisation, funders, django_capture_on_
     payout = session.payout
     billing.payout_invoice_upload(payout=payout, actor=trainer,
                                   upload=SimpleUploadedFile("f.pdf", pdf_bytes()),
-                                  amount=payout.amount)  # fmt: skip
+                                  amount=payout.amount, number="FF-2026-001")  # fmt: skip
     batch = billing.payout_batch_create(payout_ids=[payout.pk], actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
         job = billing.audit_export_request(session_ids=[session.pk], actor=staff)
