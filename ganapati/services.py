@@ -179,8 +179,8 @@ def outbox_deliver(*, email_id: int) -> str:
         raise TransientMailError(str(exc)) from exc
 
     anymail_status = getattr(message, "anymail_status", None)
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=OutgoingEmail.Status.SENT,
+    OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
+        status=OUTBOX_STATES.require(OutgoingEmail.Status.SENDING, OutgoingEmail.Status.SENT),
         sent_at=timezone.now(),
         last_error="",
         message_id=(getattr(anymail_status, "message_id", None) or "")[:250]
@@ -191,8 +191,9 @@ def outbox_deliver(*, email_id: int) -> str:
 
 
 def _record_failure(email: OutgoingEmail, exc: Exception, *, give_up: bool) -> None:
-    OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
-        status=OutgoingEmail.Status.FAILED if give_up else OutgoingEmail.Status.QUEUED,
+    S = OutgoingEmail.Status
+    OutgoingEmail.objects.filter(pk=email.pk, status=S.SENDING).update(
+        status=OUTBOX_STATES.require(S.SENDING, S.FAILED if give_up else S.QUEUED),
         last_error=f"{type(exc).__name__}: {exc}"[:2000],
         next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(email.attempts)),
     )
@@ -240,7 +241,7 @@ def outbox_sweep(*, now=None) -> dict[str, int]:
         status=OutgoingEmail.Status.SENDING,
         sending_started_at__lt=now - timedelta(seconds=settings.OUTBOX_STUCK_AFTER),
     ).update(
-        status=OutgoingEmail.Status.FAILED,
+        status=OUTBOX_STATES.require(OutgoingEmail.Status.SENDING, OutgoingEmail.Status.FAILED),
         last_error="Envoi interrompu (le processus d'envoi s'est arrêté en cours de route) : "
         "vérifiez auprès du destinataire et renvoyez si besoin.",
     )
@@ -489,9 +490,13 @@ def company_member_invite(*, company, actor: User, email: str, first_name: str,
         if user.company_id is None:
             user.company = company
             user.save(update_fields=["company"])
-            JoinRequest.objects.filter(company=company, user=user, status="pending").update(
-                status="accepted", decided_by=actor, decided_at=timezone.now()
-            )
+            from .membership_states import JOIN_REQUEST_STATES
+
+            S = JoinRequest.Status
+            JoinRequest.objects.filter(company=company, user=user, status=S.PENDING).update(
+                status=JOIN_REQUEST_STATES.require(S.PENDING, S.ACCEPTED),
+                decided_by=actor, decided_at=timezone.now(),
+            )  # fmt: skip
         emails.member_added(user, company=company, actor=actor)
     else:
         emails.member_invite_impossible(email, company=company, actor=actor)

@@ -61,6 +61,13 @@ class StateMachine:
                 )
             )
 
+    def require(self, current: str, target: str) -> str:
+        """For a conditional bulk update (`filter(status=current).update(status=target)`, a
+        compare-and-set between workers): the move must be in the table. Returns `target`."""
+        if not self.can(current, target):
+            raise ValueError(f"{self.name} : {current} → {target} n'est pas dans la table")
+        return target
+
     def advance(self, obj, target: str, *, message: str | None = None) -> str:
         """Move `obj` to `target` (in memory: the caller saves), returning the previous state."""
         self.check(obj, target, message=message)
