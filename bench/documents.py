@@ -1,13 +1,19 @@
-"""Benchmark: render the document pack (quote, agreement, programme) of one session N times.
+"""Benchmark: the document pipeline against WeasyPrint alone, per kind of document.
 
-Reports the time per pack through our machinery (context from the database, Django templates,
-WeasyPrint with the shared fonts and CSS, storage, the versioned record), and the ratio against
-WeasyPrint alone rendering the same HTML with the same stylesheet. Target: ratio <= 1.15.
+For each kind (quote, agreement, programme, attendance sheet, certificate, attestation) of one
+demo session, N times, interleaved:
+- ours: ask for a version (a Document row, in a transaction), render it as the worker does
+  (context from the database, Django template, WeasyPrint with the shared fonts and CSS,
+  storage, the record marked ready);
+- alone: WeasyPrint rendering the same HTML with the same stylesheet, fonts and PDF variant.
+Prints the medians and the ratio per kind (target <= 1.10), then renders one kind R more times
+in the same process and reports the growth of the resident memory (target < 20 MiB).
 
-    .venv/bin/python bench/documents.py [N]      (default N = 10; SQLite in a temporary folder)
+    .venv/bin/python bench/documents.py [N=10] [R=500]   (SQLite in a temporary folder)
 """
 
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -19,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 TMP = tempfile.mkdtemp(prefix="ganapati-bench-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ganapati.settings")
 os.environ.update(
-    DEBUG="1", GANAPATI_VAR_DIR=TMP, DATABASE_URL=f"sqlite:///{TMP}/bench.sqlite3",
-    LOG_LEVEL="WARNING",
+    DEBUG="0", SECRET_KEY="bench-" * 10, ALLOWED_HOSTS="localhost", GANAPATI_VAR_DIR=TMP,
+    DATABASE_URL=f"sqlite:///{TMP}/bench.sqlite3", LOG_LEVEL="WARNING",
 )  # fmt: skip
 # Tasks in-process: the benchmark measures rendering, not a broker.
 os.environ.pop("CELERY_BROKER_URL", None)
@@ -29,65 +35,79 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+
+def rss_mib() -> float:
+    """The process's resident memory now, from /proc (Linux)."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 1024 / 1024
 
 
-def main(n: int) -> None:
-    call_command("migrate", verbosity=0)
-    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-
-    from documents import pdf, services
-    from documents.context import TEMPLATES, document_context
-    from documents.models import Document
-    from documents.services import VALIDATION_PACK
-    from sessions.models import TrainingSession
-
-    session = TrainingSession.objects.filter(status="validated").first()
-    trainer = session.trainer
-
-    # Warm-up: fonts and CSS are loaded once per process, as in a worker.
-    pdf.html_to_pdf(pdf.render_html(TEMPLATES["devis"], document_context(session, "devis")))
-
-    htmls = [
-        pdf.render_html(TEMPLATES[kind], document_context(session, kind, version=1))
-        for kind in VALIDATION_PACK
-    ]
+def main(n: int, repeat: int) -> None:
+    from django.core.management import call_command
+    from django.db import transaction
     from weasyprint import HTML
 
+    from documents import pdf, registry, services
+    from sessions.documents import KINDS
+    from sessions.models import TrainingSession
+
+    call_command("migrate", verbosity=0)
+    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    session = TrainingSession.objects.filter(trainees__isnull=False).order_by("pk").first()
+    trainee = session.trainees.first()
     fonts, css, fetcher = pdf._resources()
-    ours, alone = [], []
-    # Interleaved, so that a slower moment of the machine weighs on both sides alike.
-    for i in range(n):
-        start = time.perf_counter()
+
+    def alone(html):
+        HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
+            stylesheets=[css], font_config=fonts, pdf_variant=pdf.PDF_VARIANT
+        )
+
+    print(f"{'document':<34} {'ours':>8} {'alone':>8} {'ratio':>7}")
+    ratios = {}
+    for kind, label, per_trainee in KINDS:
+        subject = trainee if per_trainee else None
+        html = pdf.render_html(
+            registry.get(kind).template,
+            registry.build_context(kind, session, subject=subject, version=1),
+        )
+        alone(html)  # warm-up: fonts and CSS are loaded once per process, as in a worker
+        ours_times, alone_times = [], []
+        for i in range(n):  # interleaved: a slow moment of the machine weighs on both alike
+            start = time.perf_counter()
+            with transaction.atomic():
+                document = services.document_request(
+                    owner=session, kind=kind, subject=subject, source=f"bench.{kind}.{i}"
+                )
+            # Without a broker the task runs at the commit, as a worker would right after it.
+            services.document_render(document_id=document.pk)
+            document.refresh_from_db()
+            assert document.status == "ready", document.last_error
+            ours_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            alone(html)
+            alone_times.append(time.perf_counter() - start)
+        ours_median, alone_median = statistics.median(ours_times), statistics.median(alone_times)
+        ratios[kind] = ours_median / alone_median
+        print(f"{label:<34} {ours_median * 1000:>6.0f}ms {alone_median * 1000:>6.0f}ms "
+              f"{ratios[kind]:>7.3f}")  # fmt: skip
+    print(f"worst ratio: {max(ratios.values()):.3f} (target <= 1.10)")
+
+    before = rss_mib()
+    for i in range(repeat):
         with transaction.atomic():
-            documents = [
-                services.document_request(session=session, kind=kind, source=f"bench.{i}",
-                                          actor=trainer)
-                for kind in VALIDATION_PACK
-            ]  # fmt: skip
-        for document in documents:
-            assert services.document_render(document_id=document.pk) == "ready"
-        ours.append(time.perf_counter() - start)
-
-        start = time.perf_counter()
-        for html in htmls:
-            HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[css], font_config=fonts)
-        alone.append(time.perf_counter() - start)
-
-    pages = sum(
-        len(__import__("pypdf").PdfReader(d.file.open("rb")).pages)
-        for d in Document.objects.filter(source="bench.0")
-    )
-    ours_median, alone_median = statistics.median(ours), statistics.median(alone)
-    print(f"packs rendered: {n} (3 documents, {pages} pages per pack)")
-    print(f"ours (db + templates + WeasyPrint + storage): {ours_median * 1000:.0f} ms per pack")
-    print(f"WeasyPrint alone on the same HTML:            {alone_median * 1000:.0f} ms per pack")
-    print(f"overhead ratio: {ours_median / alone_median:.3f} (target <= 1.15)")
+            document = services.document_request(owner=session, kind="devis",
+                                                  source=f"bench.memory.{i}")  # fmt: skip
+    after = rss_mib()
+    print(f"memory over {repeat} renders: {before:.0f} MiB -> {after:.0f} MiB "
+          f"(+{after - before:.1f} MiB, target < 20)")  # fmt: skip
     from ganapati.checks import harfbuzz_subset_available
 
     print(f"libharfbuzz-subset available: {harfbuzz_subset_available()}")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 10,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 500,
+    )
