@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
+from ganapati.formats import euros
 from ganapati.idempotency import form_token_consume
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
@@ -528,8 +529,8 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal,
         raise DomainError("Ce versement n'est pas le vôtre.")
     if amount != payout.amount:
         raise DomainError(
-            f"Le montant de votre facture ({amount} €) doit être égal à votre part "
-            f"({payout.amount} €) : corrigez votre facture."
+            f"Le montant de votre facture ({euros(amount)}) doit être égal à votre part "
+            f"({euros(payout.amount)}) : corrigez votre facture."
         )
     PAYOUT_STATES.check(
         payout, Payout.Status.BATCHED,

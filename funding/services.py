@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from documents.services import document_request
 from ganapati.errors import DomainError
+from ganapati.formats import euros
 from ganapati.idempotency import form_token_consume
 from ganapati.models import Funder, Role, User
 from ganapati.selectors import organisation_get_or_none
@@ -177,13 +178,15 @@ def funding_request_upload(
             )
         if amount > total:
             raise DomainError(
-                f"Le montant accordé ({amount} €) dépasse le prix de la session ({total} € HT) : "
+                f"Le montant accordé ({euros(amount)}) dépasse le prix de la session "
+                f"({euros(total)} HT) : "
                 "vérifiez le montant.",
                 field="amount_granted",
             )
         if decision == FundingRequest.Decision.TOTAL and amount < total:
             raise DomainError(
-                f"Une prise en charge totale couvre le prix ({total} € HT) : le montant indiqué "
+                f"Une prise en charge totale couvre le prix ({euros(total)} HT) : "
+                "le montant indiqué "
                 "est inférieur. S'agit-il d'une prise en charge partielle ?",
                 field="decision",
             )

@@ -79,18 +79,30 @@ class TrainingForm(forms.ModelForm):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date/time> only understands ISO values: render them so, or the browser shows the
+    # saved day empty and a re-save loses it.
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     morning_start = forms.TimeField(
-        label="Matin : début", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Matin : début",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     morning_end = forms.TimeField(
-        label="Matin : fin", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Matin : fin",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     afternoon_start = forms.TimeField(
-        label="Après-midi : début", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Après-midi : début",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     afternoon_end = forms.TimeField(
-        label="Après-midi : fin", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Après-midi : fin",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
 
     def clean(self):

@@ -37,6 +37,8 @@ PAGE_SIZE = 20
 LINK_POSTS_PER_IP = (20, 3600)
 LINK_POSTS_PER_SESSION = (30, 3600)
 HALF_LABELS = {"am": "matin", "pm": "après-midi"}
+DEFAULT_DAY_TIMES = {"morning_start": "09:00", "morning_end": "12:30",
+                     "afternoon_start": "13:30", "afternoon_end": "17:00"}  # fmt: skip
 
 
 def _trainer_session(request, pk: int) -> TrainingSession:
@@ -148,19 +150,24 @@ def session_schedule(request, pk):
             "afternoon_end": d.afternoon_end,
         }
         for d in session.days.all()
-    ] or [{"morning_start": "09:00", "morning_end": "12:30",
-           "afternoon_start": "13:30", "afternoon_end": "17:00"}]  # fmt: skip
+    ] or [dict(DEFAULT_DAY_TIMES)]
     if request.method == "POST":
         data = request.POST.copy()
         if "add_day" in data:
-            # Without JavaScript: one more empty row, keeping what was typed.
-            total = _form_count(data.get("jours-TOTAL_FORMS"), default=1)
-            data["jours-TOTAL_FORMS"] = str(min(total + 1, MAX_DAYS))
+            # Without JavaScript: one more row, keeping what was typed (unbound, so that the
+            # half-typed rows are not flagged yet); the new day starts with the usual times.
+            total = min(_form_count(data.get("jours-TOTAL_FORMS"), default=1), MAX_DAYS)
+            fields = ["date", *DEFAULT_DAY_TIMES]
+            typed = [{name: data.get(f"jours-{i}-{name}", "") for name in fields}
+                     for i in range(total)]  # fmt: skip
+            if total < MAX_DAYS:
+                typed.append(dict(DEFAULT_DAY_TIMES))
             return render(
                 request,
                 "sessions/session_schedule.html",
-                {"formset": DayFormSet(data, prefix="jours"), "step": 2, "session": session},
-            )
+                {"formset": DayFormSet(initial=typed, prefix="jours"), "step": 2,
+                 "session": session},
+            )  # fmt: skip
         formset = DayFormSet(data, prefix="jours")
         if formset.is_valid():
             days = [f.cleaned_data for f in formset.forms if f.cleaned_data]
