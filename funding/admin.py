@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.errors import DomainError
 
 from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 
 
 @admin.register(CollectiveAgreement)
-class CollectiveAgreementAdmin(admin.ModelAdmin):
+class CollectiveAgreementAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["idcc", "title", "opco", "source", "updated_at"]
     list_filter = ["opco", "source"]
     search_fields = ["idcc", "title"]
@@ -82,7 +83,7 @@ class PecUploadInline(admin.TabularInline):
 
 
 @admin.register(FundingRequest)
-class FundingRequestAdmin(admin.ModelAdmin):
+class FundingRequestAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Staff review: "to review" by default, the PDF next to the decision, validate or reject."""
 
     list_display = [

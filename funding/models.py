@@ -11,6 +11,7 @@ class CollectiveAgreement(models.Model):
     class Source(models.TextChoices):
         REPOSITORY = "repo", "Table de la plateforme"
         FRANCE_COMPETENCES = "france_competences", "Import France Compétences"
+        MINISTRY_2019 = "ministere_2019", "Table du ministère du Travail (2019)"
 
     idcc = models.CharField("IDCC", max_length=4, unique=True)
     title = models.CharField("intitulé de la convention", max_length=250, blank=True)

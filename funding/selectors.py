@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from ganapati.search import search_fields
+
 from .models import CollectiveAgreement
 
 
@@ -23,6 +25,5 @@ def agreements_search(query: str) -> QuerySet[CollectiveAgreement]:
     idcc = normalize_idcc(query)
     if idcc is not None:
         return agreements.filter(idcc=idcc)
-    for word in query.split()[:6]:
-        agreements = agreements.filter(title__icontains=word)
-    return agreements[:20]
+    # Words of the title, accents and case ignored: "metallurgie" finds "Métallurgie".
+    return search_fields(agreements, ["title"], query)[:20]

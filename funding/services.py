@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
@@ -26,6 +25,7 @@ from sessions.models import FundingMode, TrainingSession
 from sessions.pricing import session_amounts
 
 from . import emails, events
+from .data import opco_code
 from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 from .selectors import normalize_idcc
 from .states import FUNDING_STATES
@@ -33,33 +33,8 @@ from .states import FUNDING_STATES
 # Lock order, everywhere in this app: the session's row first, then its funding request's.
 # (Two services taking them in opposite orders deadlock under concurrency.)
 
+
 # How France Compétences spells each OPCO, once accents, case, "OPCO" and punctuation are gone.
-OPCO_SPELLINGS = {
-    "AFDAS": "afdas",
-    "ATLAS": "atlas",
-    "UNIFORMATION": "uniformation",
-    "COHESIONSOCIALE": "uniformation",
-    "AKTO": "akto",
-    "OCAPIAT": "ocapiat",
-    "2I": "opco2i",
-    "CONSTRUCTYS": "constructys",
-    "MOBILITES": "mobilites",
-    "EP": "opcoep",
-    "ENTREPRISESDEPROXIMITE": "opcoep",
-    "SANTE": "sante",
-    "OPCOMMERCE": "opcommerce",
-    "LOPCOMMERCE": "opcommerce",
-}
-
-
-def opco_code(name: str) -> str | None:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
-    text = "".join(ch for ch in text if ch.isalnum())
-    if text.startswith("OPCO") and text != "OPCOMMERCE":
-        text = text[4:]
-    return OPCO_SPELLINGS.get(text)
-
-
 def agreements_import_france_competences(lines: Iterable[str], *, actor=None) -> dict[str, int]:
     """Import the official SIRET|IDCC|OPCO_PROPRIETAIRE|OPCO_GESTION file, streamed line by line.
 

@@ -546,8 +546,11 @@ def client_session_detail(request, pk):
 
 
 def catalogue(request):
+    query = request.GET.get("q", "").strip()[:100]
     return render(
-        request, "sessions/catalogue.html", {"programmes": selectors.published_programmes()}
+        request,
+        "sessions/catalogue.html",
+        {"programmes": selectors.published_programmes(query), "query": query},
     )
 
 
