@@ -69,7 +69,7 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["title", "trainer", "duration_hours", "published", "updated_at"]
+    list_display = ["title", "trainer", "duration_minutes", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
