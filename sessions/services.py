@@ -608,8 +608,9 @@ def session_complete(
         ends = last_day.half_bounds(last_half)[1]
         if timezone.now() < ends:
             raise DomainError(
-                f"La session se termine le {last_day.date:%d/%m/%Y} à {timezone.localtime(ends):%H:%M} : "
-                "elle se déclare terminée après son dernier créneau."
+                f"La session se termine le {last_day.date:%d/%m/%Y} à "
+                f"{timezone.localtime(ends):%H:%M} : elle se déclare terminée après son dernier "
+                "créneau."
             )
     expected = len(trainees) * len(halves)
     if Attendance.objects.filter(session=session).count() < expected:
