@@ -539,13 +539,18 @@ def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on, payer: 
 
 def session_fully_paid(session) -> bool:
     """Every invoice of the session that is not cancelled is paid (a draft or an issued
-    invoice blocks), and there is at least one."""
-    statuses = set(
+    invoice blocks), there is at least one, and nothing a credit note reopened is left to
+    invoice."""
+    rows = set(
         session.invoices.filter(kind=Invoice.Kind.INVOICE)
         .exclude(status=Invoice.Status.CANCELLED)
-        .values_list("status", flat=True)
+        .values_list("payer_kind", "status")
     )
-    return statuses == {Invoice.Status.PAID}
+    if not rows or {status for _, status in rows} != {Invoice.Status.PAID}:
+        return False
+    # What a credit note cancelled and is not invoiced again is still due.
+    planned = {part["payer_kind"] for part in invoice_plan(session)}
+    return planned <= {payer for payer, _ in rows}
 
 
 def _session_paid_if_complete(session, actor) -> None:
