@@ -26,6 +26,46 @@ class BillingTrainingSessionAdmin(TrainingSessionAdmin):
 
     actions = ["prepare_invoices", "audit_export"]
 
+    def get_urls(self):
+        return [
+            path("<int:pk>/controle-facturation/", self.admin_site.admin_view(self.control_view),
+                 name="billing_session_control"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "invoicing_control"]
+
+    @admin.display(description="contrôle avant facturation")
+    def invoicing_control(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">Voir le contrôle avant facturation</a>',
+                           reverse("admin:billing_session_control", args=[obj.pk]))  # fmt: skip
+
+    def control_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        session = get_object_or_404(TrainingSession, pk=pk)
+        if request.method == "POST" and self.has_change_permission(request):
+            try:
+                invoices = services.invoices_prepare(session=session, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"{len(invoices)} brouillon(s) de facture préparé(s).")
+            return redirect("admin:billing_session_control", session.pk)
+        checks = services.pre_invoicing_check(session)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Contrôle avant facturation — {session.reference}",
+            "session": session, "checks": checks, "opts": self.model._meta,
+            "blocking": [c for c in checks if c.blocking and not c.ok],
+            "invoices": session.invoices.prefetch_related("lines").order_by("pk"),
+            "can_prepare": session.status == TrainingSession.Status.COMPLETED,
+        }  # fmt: skip
+        return render(request, "admin/billing/session_control.html", context)
+
     @admin.action(description="Export d'audit (ZIP) des sessions sélectionnées")
     def audit_export(self, request, queryset):
         job = services.audit_export_request(

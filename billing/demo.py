@@ -2,6 +2,7 @@
 timelines). In the top app, since it drives sessions, funding and billing."""
 
 import datetime as dt
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -13,21 +14,24 @@ from sessions import services
 from sessions.models import TrainingSession
 from sessions.pricing import session_amounts
 
-from .services import invoice_issue, invoices_prepare, payment_record
+from .services import credit_note_issue, invoice_issue, invoices_prepare, payment_record
 
 TRAININGS = [
-    ("Excel : tableaux croisés dynamiques", "draft", Decimal("7")),
-    ("Prise de parole en public", "awaiting_client", Decimal("14")),
-    ("Management d'équipe : les fondamentaux", "ready", Decimal("14")),
-    ("Gestion du temps et des priorités", "validated", Decimal("7")),
-    ("Relation client au téléphone", "funded", Decimal("7")),
-    ("Sécurité alimentaire (HACCP)", "running", Decimal("7")),
-    ("Vente conseil en boutique", "completed", Decimal("7")),
-    ("Anglais professionnel : réunions", "cancelled", Decimal("7")),
+    ("Excel : tableaux croisés dynamiques", "draft", 7),
+    ("Prise de parole en public", "awaiting_client", 14),
+    ("Management d'équipe : les fondamentaux", "ready", 14),
+    ("Gestion du temps et des priorités", "validated", 7),
+    ("Relation client au téléphone", "funded", 7),
+    ("Sécurité alimentaire (HACCP)", "running", 7),
+    ("Vente conseil en boutique", "completed", 7),
+    # A partial PEC, an absence, a credit note on the company's invoice and its re-invoice.
+    ("Négociation commerciale", "completed_partial", 14),
+    ("Anglais professionnel : réunions", "cancelled", 7),
 ]
+PAST = {"running", "completed", "completed_partial"}
 
 
-def _content(title: str, hours: Decimal) -> dict:
+def _content(title: str, hours: int) -> dict:
     return {
         "title": title,
         "objectives": "À l'issue de la formation, le stagiaire sera capable de mettre en œuvre "
@@ -43,93 +47,148 @@ def _content(title: str, hours: Decimal) -> dict:
         "assessment": "Quiz de positionnement, mise en situation finale, questionnaire de "
         "satisfaction.",
         "accessibility_contact": "Julien Moreau — 06 12 34 56 78",
-        "duration_hours": hours,
+        "duration_minutes": hours * 60,
         "format": "on_site",
         "location": "Espace Bellecour, 10 rue de la Barre, 69002 Lyon",
-        "price_excl_tax": Decimal("1400.00") * hours / Decimal("7"),
+        "price_excl_tax": Decimal("1400.00") * hours / 7,
         "price_basis": "per_session",
     }
 
 
+@contextmanager
+def _at(day: dt.date, hour: int, minute: int = 0):
+    """The demo replays past sessions at their real dates (their timelines, documents and
+    invoices are dated as they would be): the clock is moved, then put back."""
+    import time_machine
+
+    when = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_default_timezone())
+    with time_machine.travel(when, tick=True):
+        yield
+
+
+def _working_day(day: dt.date, step: int) -> dt.date:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=step)
+    return day
+
+
+def _first_day(state: str, index: int, today: dt.date) -> dt.date:
+    if state == "running":
+        return _working_day(today, -1)  # began today (or on the last working day)
+    if state in ("completed", "completed_partial"):
+        monday = today - dt.timedelta(days=today.weekday())
+        return monday - dt.timedelta(days=7 * (5 if state == "completed" else 3))
+    # A Monday three weeks ahead or so: sessions run on working days.
+    return today + dt.timedelta(days=21 - today.weekday() + 7 * index)
+
+
 def make_demo_sessions(*, trainer, client):
     today = timezone.localdate()
-    # A Monday three weeks ahead or so: sessions run on working days.
-    start = today + dt.timedelta(days=21 - today.weekday())
     for index, (title, state, hours) in enumerate(TRAININGS):
-        session = services.session_create(trainer=trainer, values=_content(title, hours))
-        first = start + dt.timedelta(days=7 * index)
-        days = [first + dt.timedelta(days=n) for n in range(int(hours // 7))]
-        services.session_set_schedule(
-            session=session,
-            actor=trainer,
-            days=[
-                {"date": d, "morning_start": dt.time(9), "morning_end": dt.time(12, 30),
-                 "afternoon_start": dt.time(13, 30), "afternoon_end": dt.time(17)}
-                for d in days
-            ],
-        )  # fmt: skip
-        if state == "draft":
+        first = _first_day(state, index, today)
+        days = [first + dt.timedelta(days=n) for n in range(hours // 7)]
+        # Drawn up a month before the first day, as in real life.
+        with _at(first - dt.timedelta(days=30), 10) if state in PAST else nullcontext():
+            session = _prepare(title, state, hours, days, trainer=trainer, client=client)
+        if state not in PAST:
             continue
-        if state == "awaiting_client":
-            services.session_link_issue(session=session, actor=trainer)
-            continue
-        company = client.company
-        services.session_client_submit(
-            session=session,
-            actor=trainer,
-            company={"siret": company.siret},
-            contact={"email": client.email},
-            trainees=[
-                {"first_name": "Paul", "last_name": "Martin", "email": "paul.martin@example.fr",
-                 "job_title": "Vendeur"},
-                {"first_name": "Léa", "last_name": "Bernard", "email": "lea.bernard@example.fr",
-                 "job_title": "Responsable de rayon"},
-            ],
-            funding_mode="opco_subrogation",
-            funder=Funder.objects.get(code="opcoep"),
-        )  # fmt: skip
-        # The client's address has an account: the client confirms, logged in, being the
-        # contact (a form never attaches an existing account by itself).
-        services.session_contact_confirm(session=session, user=client, email=client.email)
-        if state in ("validated", "funded", "running", "completed"):
-            services.session_validate(session=session, actor=trainer)
-            if state == "validated":
-                services.programme_save_from_session(session=session, actor=trainer)
-        if state in ("funded", "running", "completed"):
-            _fund(session, client=client)
-        if state in ("running", "completed"):
+        with nullcontext() if state == "running" else _at(days[0], 9, 5):
             services.session_start(session=session, actor=trainer)
-        if state == "completed":
+        if state == "running":
+            continue
+        with _at(days[-1], 17, 30):
+            trainees = list(session.trainees.all())
             present = {
                 (t.pk, d.pk, half)
-                for t in session.trainees.all()
+                for t in trainees
                 for d in session.days.all()
                 for half in ("am", "pm")
-            }
+                # In the partial session, Léa misses the first morning.
+                if not (state == "completed_partial" and t == trainees[-1] and d.date == first
+                        and half == "am")
+            }  # fmt: skip
             services.attendance_record(session=session, actor=trainer, present=present)
             services.session_complete(
                 session=session,
                 actor=trainer,
-                results={t.pk: (True, "Objectifs atteints.") for t in session.trainees.all()},
+                results={t.pk: (True, "Objectifs atteints.") for t in trainees},
             )
-            _invoice_and_pay(session)
-        elif state == "cancelled":
-            services.session_cancel(
-                session=session, actor=trainer, reason="Report demandé par l'entreprise."
-            )
+            _render_now(session)
+        with _at(days[-1] + dt.timedelta(days=3), 10):
+            invoices = _invoice(session)
+        with _at(days[-1] + dt.timedelta(days=20), 11):
+            if state == "completed_partial":
+                _credit_and_reinvoice(session, invoices)
+            else:
+                _pay(invoices)
 
 
-def _fund(session, *, client):
-    """A total PEC, deposited by the client and validated by the staff, as in real life."""
+def _prepare(title, state, hours, days, *, trainer, client):
+    session = services.session_create(trainer=trainer, values=_content(title, hours))
+    services.session_set_schedule(
+        session=session,
+        actor=trainer,
+        days=[
+            {"date": d, "morning_start": dt.time(9), "morning_end": dt.time(12, 30),
+             "afternoon_start": dt.time(13, 30), "afternoon_end": dt.time(17)}
+            for d in days
+        ],
+    )  # fmt: skip
+    if state == "draft":
+        return session
+    if state == "awaiting_client":
+        services.session_link_issue(session=session, actor=trainer)
+        return session
+    company = client.company
+    services.session_client_submit(
+        session=session,
+        actor=trainer,
+        company={"siret": company.siret},
+        contact={"email": client.email},
+        trainees=[
+            {"first_name": "Paul", "last_name": "Martin", "email": "paul.martin@example.fr",
+             "job_title": "Vendeur"},
+            {"first_name": "Léa", "last_name": "Bernard", "email": "lea.bernard@example.fr",
+             "job_title": "Responsable de rayon"},
+        ],
+        funding_mode="opco_subrogation",
+        funder=Funder.objects.get(code="opcoep"),
+    )  # fmt: skip
+    # The client's address has an account: the client confirms, logged in, being the
+    # contact (a form never attaches an existing account by itself).
+    services.session_contact_confirm(session=session, user=client, email=client.email)
+    if state == "ready":
+        return session
+    services.session_validate(session=session, actor=trainer)
+    if state == "validated":
+        services.programme_save_from_session(session=session, actor=trainer)
+        return session
+    if state == "cancelled":
+        services.session_cancel(
+            session=session, actor=trainer, reason="Report demandé par l'entreprise."
+        )
+        return session
+    _fund(session, client=client, partial=state == "completed_partial")
+    return session
+
+
+def _fund(session, *, client, partial=False):
+    """A PEC deposited by the client and validated by the staff, as in real life: total, or
+    partial (2 000 € of 2 800 €, the company accepting the remainder)."""
+    from funding.services import client_commit_to_pay
+
     staff = get_user_model().objects.filter(role="staff").first()
     total = session_amounts(session, None).total_excl_tax
     request = funding_request_upload(
         session=session, actor=client, upload=_demo_pdf(),
-        values={"decision": "total", "file_number": f"DEMO-{session.pk:05d}",
-                "amount_granted": total, "hours_granted": session.duration_hours,
-                "subrogation": True},
+        values={"decision": "partial" if partial else "total",
+                "file_number": f"DEMO-{session.pk:05d}",
+                "amount_granted": Decimal("2000.00") if partial else total,
+                "minutes_granted": session.duration_minutes, "subrogation": True},
     )  # fmt: skip
     funding_request_validate(request=request, actor=staff)
+    if partial:
+        client_commit_to_pay(session=session, actor=client, ip=None)
 
 
 def _demo_pdf():
@@ -145,16 +204,44 @@ def _demo_pdf():
     return SimpleUploadedFile("accord-prise-en-charge.pdf", out.getvalue(), "application/pdf")
 
 
-def _invoice_and_pay(session):
-    """The OPCO's invoice issued (Factur-X) and paid: the trainer's payout is ready."""
+def _render_now(session):
+    """The demo runs in one transaction, so the workers would only render the certificates
+    after it: they are rendered here (the workers then find them done, idempotently)."""
+    from documents.models import Document
+    from documents.services import document_render
+
+    for document in Document.objects.for_owner(session).filter(status=Document.Status.PENDING):
+        document_render(document_id=document.pk)
+
+
+def _invoice(session):
+    """The invoices prepared and issued (Factur-X) by the staff."""
     staff = get_user_model().objects.filter(role="staff").first()
     funder = TrainingSession.objects.select_related("funder").get(pk=session.pk).funder
     _demo_funder_invoicing(funder)
-    for invoice in invoices_prepare(session=session, actor=staff):
-        invoice = invoice_issue(invoice=invoice, actor=staff)
+    return [invoice_issue(invoice=invoice, actor=staff)
+            for invoice in invoices_prepare(session=session, actor=staff)]  # fmt: skip
+
+
+def _pay(invoices):
+    staff = get_user_model().objects.filter(role="staff").first()
+    for invoice in invoices:
         payment_record(invoice=invoice, actor=staff, amount=invoice.total_incl_tax,
-                       paid_on=invoice.issue_date, payer=invoice.buyer_name,
+                       paid_on=timezone.localdate(), payer=invoice.buyer_name,
                        bank_reference=f"VIR {invoice.number}")  # fmt: skip
+
+
+def _credit_and_reinvoice(session, invoices):
+    """The company's invoice was addressed to the wrong department: a credit note cancels it
+    and invoicing reopens for it; the OPCO's invoice is paid, the new one waits."""
+    staff = get_user_model().objects.filter(role="staff").first()
+    company = next(i for i in invoices if i.payer_kind == "company")
+    funder = [i for i in invoices if i.payer_kind == "funder"]
+    credit_note_issue(invoice=company, actor=staff,
+                      reason="Facture adressée au mauvais service : refaite.")  # fmt: skip
+    _pay(funder)
+    for invoice in invoices_prepare(session=session, actor=staff):
+        invoice_issue(invoice=invoice, actor=staff)
 
 
 # Invoicing details the shipped data leaves empty (they could not be sourced): the demo fills

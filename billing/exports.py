@@ -138,7 +138,8 @@ class AuditExport:
     def _files(self) -> Iterator[tuple]:
         import tempfile
 
-        from sessions.services import attended_hours
+        from ganapati.fields import format_minutes
+        from sessions.selectors import realised_minutes
 
         modified = timezone.localtime().replace(tzinfo=None)
         # Closed by the last member once streamed (a generator cannot use "with" across yields).
@@ -147,8 +148,9 @@ class AuditExport:
         writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
         for count, session in enumerate(self.sessions, start=1):
             seen: set[str] = set()  # paths are unique across sessions (their folder)
+            realised = realised_minutes(session)
             trainees = " / ".join(
-                f"{t.first_name} {t.last_name} ({attended_hours(t)} h)"
+                f"{t.first_name} {t.last_name} ({format_minutes(realised.get(t.pk, 0))})"
                 for t in session.trainees.all()
             )
             for member in self.members_for(session):

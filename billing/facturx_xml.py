@@ -4,10 +4,9 @@ Built with the `factur-x` library's CII generator from the invoice's own snapsho
 and the PDF show the same amounts, dates and mentions; `billing.einvoice.validate` checks it
 against the XSD, the EN 16931 schematron and the French rules (BR-FR-*).
 
-The XML iterates over the invoice's lines (`invoice_lines`): today an invoice has one line,
-made from its hours and total; when invoices get their own lines (per trainee, a separate
-"dédit"), only `invoice_lines` changes. The totals and the VAT breakdown are computed from the
-lines and must equal the invoice's frozen totals.
+The XML iterates over the invoice's own lines (`billing.models.InvoiceLine`: training, and a
+separate "dédit" line; quantity × unit price = amount, checked by the database). The totals
+and the VAT breakdown are computed from the lines and must equal the invoice's frozen totals.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from ganapati import legal
 EXEMPT = "E"
 STANDARD = "S"
 HOURS = "HUR"  # UN/ECE rec. 20: hour
+FLAT = "C62"  # UN/ECE rec. 20: one (a flat-rate "forfait")
+TRAINEE = "IE"  # UN/ECE rec. 20: person
 # Electronic address and identifier schemes (ISO 6523 / EAS code lists).
 SCHEME_SIREN = "0002"
 SCHEME_SIRET = "0009"
@@ -37,30 +38,48 @@ class InvoiceLine:
     vat_category: str  # BT-151
     vat_rate: Decimal  # BT-152
     description: str = ""  # BT-154
-    unit: str = HOURS  # BT-130
+    unit: str = FLAT  # BT-130
+    unit_price: Decimal | None = None  # BT-146: quantity × unit price = net amount
+    kind: str = "training"
 
     @property
     def net_price(self) -> Decimal:  # BT-146
+        if self.unit_price is not None:
+            return self.unit_price
         if not self.quantity:
             return self.net_amount
         return (self.net_amount / self.quantity).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
+    @property
+    def unit_label(self) -> str:
+        return {FLAT: "forfait", TRAINEE: "stagiaire", HOURS: "heure"}.get(self.unit, "")
+
 
 def invoice_lines(invoice) -> list[InvoiceLine]:
-    """The lines of an invoice. Today one line from its hours and total (the seam the money
-    work will replace with the invoice's own lines)."""
+    """The invoice's own lines, in order (one flat line for a draft from before lines)."""
     exempt = invoice.vat_rate is None
-    return [
+    period = f"Du {invoice.service_start:%d/%m/%Y} au {invoice.service_end:%d/%m/%Y}"
+    common = {"vat_category": EXEMPT if exempt else STANDARD,
+              "vat_rate": Decimal("0") if exempt else invoice.vat_rate}  # fmt: skip
+    lines = [
         InvoiceLine(
-            number="1",
-            name=invoice.description[:200],
-            quantity=invoice.quantity_hours,
-            net_amount=invoice.total_excl_tax,
-            vat_category=EXEMPT if exempt else STANDARD,
-            vat_rate=Decimal("0") if exempt else invoice.vat_rate,
-            description=f"Du {invoice.service_start:%d/%m/%Y} au {invoice.service_end:%d/%m/%Y}",
-        )
+            number=str(line.position),
+            name=line.label,
+            quantity=Decimal(line.quantity),
+            net_amount=line.amount,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            kind=line.kind,
+            description=f"{period}. {line.details}".strip()[:1000],
+            **common,
+        )  # fmt: skip
+        for line in invoice.lines.all()
     ]
+    if lines:
+        return lines
+    return [InvoiceLine(number="1", name=invoice.description[:200], quantity=Decimal(1),
+                        net_amount=invoice.total_excl_tax, unit_price=invoice.total_excl_tax,
+                        description=period, **common)]  # fmt: skip
 
 
 def vat_regime_label(invoice) -> str:

@@ -92,7 +92,8 @@ class Invoice(models.Model):
     )
     transmitted_at = models.DateTimeField("transmise le", null=True, blank=True)
     description = models.CharField("objet", max_length=300)
-    quantity_hours = models.DecimalField("heures", max_digits=8, decimal_places=2)
+    # The seller as it was when the invoice was drawn up (never read live when rendering).
+    seller = models.JSONField("vendeur (identité à l'émission)", default=dict, blank=True)
     total_excl_tax = models.DecimalField("total HT", max_digits=12, decimal_places=2)
     vat_rate = models.DecimalField("taux de TVA", max_digits=5, decimal_places=2, null=True,
                                    blank=True)  # fmt: skip
@@ -128,6 +129,14 @@ class Invoice(models.Model):
                 condition=~Q(kind="credit_note") | Q(credited_invoice__isnull=False),
                 name="credit_note_references_invoice",
             ),
+            models.CheckConstraint(
+                condition=Q(total_excl_tax__gt=0, vat_amount__gte=0),
+                name="invoice_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_end__gte=models.F("service_start")),
+                name="invoice_service_dates_ordered",
+            ),
         ]
 
     def __str__(self):
@@ -146,6 +155,48 @@ class Invoice(models.Model):
     @property
     def balance(self) -> Decimal:
         return self.total_incl_tax - self.amount_paid
+
+
+class InvoiceLine(models.Model):
+    """One line of an invoice: its quantity times its unit price is its amount, to the cent
+    (checked by the database). A dédit is a line of its own, never training."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", "Formation"
+        DEDIT = "dedit", "Dédit (heures non réalisées)"
+
+    class Unit(models.TextChoices):
+        FLAT = "C62", "forfait"
+        TRAINEE = "IE", "stagiaire"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines",
+                                verbose_name="facture")  # fmt: skip
+    position = models.PositiveSmallIntegerField("ordre")
+    kind = models.CharField("nature", max_length=10, choices=Kind.choices)
+    label = models.CharField("désignation", max_length=200)
+    details = models.CharField("précisions", max_length=500, blank=True)
+    quantity = models.PositiveIntegerField("quantité")
+    unit = models.CharField("unité", max_length=3, choices=Unit.choices, default=Unit.FLAT)
+    unit_price = models.DecimalField("prix unitaire HT", max_digits=12, decimal_places=2)
+    amount = models.DecimalField("montant HT", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ligne de facture"
+        verbose_name_plural = "lignes de facture"
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_position"),
+            models.CheckConstraint(
+                condition=Q(amount=models.F("quantity") * models.F("unit_price")),
+                name="invoiceline_multiplies_out",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, unit_price__gte=0), name="invoiceline_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} : {self.quantity} × {self.unit_price} = {self.amount}"
 
 
 class Payment(models.Model):
@@ -199,6 +250,7 @@ class Payout(models.Model):
 
     class Status(models.TextChoices):
         READY = "ready", "À verser"
+        ON_HOLD = "on_hold", "Suspendu (un avoir a changé l'encaissé)"
         BATCHED = "batched", "Dans un lot SEPA"
         PAID = "paid", "Versé"
 
@@ -239,6 +291,16 @@ class Payout(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(paid_at__isnull=False), name="payout_paid_has_date"
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(
+                    collected__gte=0,
+                    commission__gte=0,
+                    amount__gte=0,
+                    commission_rate__gte=0,
+                    commission_rate__lte=100,
+                ),
+                name="payout_amounts_sane",
             ),  # fmt: skip
         ]
 

@@ -21,7 +21,16 @@ from ganapati.idempotency import form_token_consume
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
 
-from .models import MAX_PAYMENT, Invoice, NumberSequence, Payment, Payout, PayoutBatch
+from .control import pre_invoicing_check
+from .models import (
+    MAX_PAYMENT,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    Payment,
+    Payout,
+    PayoutBatch,
+)
 from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
 
 CENT = Decimal("0.01")
@@ -36,20 +45,6 @@ def _vat(amount: Decimal, organisation) -> tuple[Decimal | None, Decimal]:
         return None, Decimal("0.00")
     rate = organisation.vat_rate
     return rate, (amount * rate / 100).quantize(CENT, ROUND_HALF_UP)
-
-
-def funder_share(session, request) -> Decimal:
-    """What the funder pays: the amount granted, prorated to the hours actually attended
-    (an absent trainee reduces the funder's share; the agreement puts the rest on the
-    company), never more than the price. Rounded half-up to the cent, once."""
-    from sessions.models import Attendance
-
-    planned = Attendance.objects.filter(session=session).count()
-    attended = Attendance.objects.filter(session=session, present=True).count()
-    share = request.amount_granted
-    if planned:
-        share = (share * attended / planned).quantize(CENT, ROUND_HALF_UP)
-    return share
 
 
 def _organisation_ready(organisation) -> None:
@@ -76,16 +71,18 @@ def _funder_ready(funder) -> None:
 def _subrogation_details(session, request) -> dict:
     """What an OPCO checks on an invoice under subrogation, frozen with the draft: the
     employer, each trainee with the hours actually done, the PEC's number and dates."""
-    from sessions.services import attended_hours, hours_fr
+    from ganapati.fields import format_minutes
+    from sessions.selectors import realised_minutes
 
     def day(value):
         return {"iso": value.isoformat(), "label": f"{value:%d/%m/%Y}"} if value else None
 
+    realised = realised_minutes(session)
     trainees = []
     for trainee in session.trainees.all():
-        hours = attended_hours(trainee)
+        minutes = realised.get(trainee.pk, 0)
         trainees.append({"name": f"{trainee.first_name} {trainee.last_name}",
-                         "hours": str(hours), "hours_label": hours_fr(hours)})  # fmt: skip
+                         "minutes": minutes, "hours_label": format_minutes(minutes)})  # fmt: skip
     valid_from, valid_until = day(request.valid_from), day(request.valid_until)
     return {
         "employer": {"name": session.company.legal_name, "siret": session.company.siret},
@@ -101,44 +98,127 @@ def _subrogation_details(session, request) -> dict:
     }
 
 
+def _seller_snapshot(organisation) -> dict:
+    """The seller's identity as the invoice states it, frozen with the draft."""
+    from django.forms.models import model_to_dict
+
+    data = model_to_dict(organisation, exclude=["id", "logo"])
+    return {key: (str(value) if isinstance(value, Decimal) else value)
+            for key, value in data.items()
+            if isinstance(value, (str, int, bool, Decimal, type(None)))}  # fmt: skip
+
+
+def seller_of(invoice: Invoice):
+    """The organisation as it was when the invoice was drawn up (an unsaved copy)."""
+    from ganapati.models import Organisation
+
+    if not invoice.seller:
+        return organisation_get()
+    fields = {f.name for f in Organisation._meta.concrete_fields}
+    return Organisation(**{k: v for k, v in invoice.seller.items() if k in fields})
+
+
+def _training_label(session, minutes_done: int, minutes_planned: int) -> str:
+    from ganapati.fields import format_minutes
+    from sessions.selectors import planned_minutes
+
+    count = len(session.trainees.all())
+    return (f"Durée {format_minutes(planned_minutes(session))} par stagiaire, {count} "
+            f"stagiaire{'s' if count > 1 else ''} ; heures-stagiaires réalisées : "
+            f"{format_minutes(minutes_done)} sur {format_minutes(minutes_planned)}")  # fmt: skip
+
+
+def invoice_plan(session, organisation=None) -> list[dict]:
+    """The invoices a completed session calls for, with their lines (see `funding.money`):
+    never an invoice of 0 €, lines whose quantity × unit price is their amount."""
+    from funding.money import session_split
+
+    split = session_split(session, organisation)
+    terms = split.terms
+    count = len(session.trainees.all())
+    done_label = _training_label(session, terms.realised_minutes, terms.planned_minutes)
+    plan = []
+    if split.funder > 0:
+        plan.append({
+            "payer_kind": Invoice.PayerKind.FUNDER,
+            "lines": [{"kind": InvoiceLine.Kind.TRAINING, "quantity": 1,
+                       "unit": InvoiceLine.Unit.FLAT, "unit_price": split.funder,
+                       "label": f"Action de formation « {session.title} » — prise en charge "
+                                f"{session.funder.name if session.funder else ''}".strip()[:200],
+                       "details": f"{done_label} ; accord de {terms.granted} € HT au prorata "
+                                  "des heures réalisées"}],
+        })  # fmt: skip
+    company_lines = []
+    if split.company_training > 0:
+        per_trainee = (session.price_basis == "per_trainee" and split.complete
+                       and split.funder == 0 and count)  # fmt: skip
+        if per_trainee:
+            unit = (split.company_training / count).quantize(Decimal("0.01"))
+            if unit * count != split.company_training:
+                per_trainee = False
+        what = "reste à charge" if split.funder > 0 else "prix"
+        company_lines.append({
+            "kind": InvoiceLine.Kind.TRAINING,
+            "quantity": count if per_trainee else 1,
+            "unit": InvoiceLine.Unit.TRAINEE if per_trainee else InvoiceLine.Unit.FLAT,
+            "unit_price": unit if per_trainee else split.company_training,
+            "label": f"Action de formation « {session.title} » — {what}"[:200],
+            "details": done_label,
+        })  # fmt: skip
+    if split.dedit > 0:
+        from ganapati.fields import format_minutes
+
+        company_lines.append({
+            "kind": InvoiceLine.Kind.DEDIT, "quantity": 1, "unit": InvoiceLine.Unit.FLAT,
+            "unit_price": split.dedit,
+            "label": "Dédit pour heures non réalisées (article 6 de la convention)",
+            "details": f"{terms.dedit_rate.normalize()} % du prix des "
+                       f"{format_minutes(terms.planned_minutes - terms.realised_minutes)} non "
+                       f"réalisées ({split.not_done} € HT). Ce dédit n'est pas une dépense de "
+                       "formation : il ne peut être imputé sur la participation à la formation "
+                       "professionnelle ni pris en charge par un OPCO.",
+        })  # fmt: skip
+    if company_lines:
+        plan.append({"payer_kind": Invoice.PayerKind.COMPANY, "lines": company_lines})
+    for part in plan:
+        for line in part["lines"]:
+            line["amount"] = line["unit_price"] * line["quantity"]
+        part["total"] = sum((line["amount"] for line in part["lines"]), Decimal("0.00"))
+    return plan
+
+
 @transaction.atomic
 def invoices_prepare(*, session, actor) -> list[Invoice]:
-    """Draft invoices for a completed session, following its funding."""
-    from funding.models import FundingRequest
+    """Draft invoices for a completed session, following its funding (`invoice_plan`). After a
+    credit note, what it cancelled can be invoiced again (the other invoices stay)."""
+    from funding.money import validated_request
     from sessions.models import TrainingSession
-    from sessions.pricing import session_amounts
-    from sessions.services import total_hours
 
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if session.status != TrainingSession.Status.COMPLETED:
         raise DomainError("Une session se facture une fois terminée.")
-    if session.invoices.exclude(status=Invoice.Status.CANCELLED).exists():
-        raise DomainError("Les factures de cette session sont déjà préparées.")
     organisation = organisation_get()
     _organisation_ready(organisation)
-    total = session_amounts(session, organisation).total_excl_tax
+    active = set(
+        session.invoices.filter(kind=Invoice.Kind.INVOICE)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .values_list("payer_kind", flat=True)
+    )
+    plan = [part for part in invoice_plan(session, organisation)
+            if part["payer_kind"] not in active]  # fmt: skip
+    if not plan:
+        raise DomainError("Les factures de cette session sont déjà préparées.")
     days = list(session.days.all())
-    hours = total_hours(days)
-    common = {
-        "session": session,
-        "quantity_hours": hours,
-        "service_start": days[0].date,
-        "service_end": days[-1].date,
-    }
+    common = {"session": session, "service_start": days[0].date, "service_end": days[-1].date,
+              "seller": _seller_snapshot(organisation)}  # fmt: skip
     company = session.company
-    request = FundingRequest.objects.filter(session=session, status="validated").first()
-    parts: list[tuple[str, Decimal]] = []
-    if request and request.subrogation and request.decision != "refused":
-        share = min(funder_share(session, request), total)
-        parts.append((Invoice.PayerKind.FUNDER, share))
-        if total - share > 0:
-            parts.append((Invoice.PayerKind.COMPANY, total - share))
-    else:
-        parts.append((Invoice.PayerKind.COMPANY, total))
+    request = validated_request(session)
+    several = len(plan) > 1 or bool(active)
     invoices = []
-    for payer_kind, amount in parts:
+    for part in plan:
+        amount = part["total"]
         rate, vat = _vat(amount, organisation)
-        if payer_kind == Invoice.PayerKind.FUNDER:
+        if part["payer_kind"] == Invoice.PayerKind.FUNDER:
             funder = request.funder
             _funder_ready(funder)
             buyer = {"buyer_name": funder.legal_name, "buyer_siret": funder.siret,
@@ -154,20 +234,22 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
                      "buyer_siren": company.siren, "buyer_einvoice_address": company.siren,
                      "buyer_address": f"{company.address}, {company.postal_code} {company.city}",
                      "buyer_email": session.contact.email}  # fmt: skip
-            what = "reste à charge" if len(parts) > 1 else "prix"
-        invoices.append(
-            Invoice.objects.create(
-                payer_kind=payer_kind,
-                description=f"Action de formation « {session.title} » ({session.reference}), "
-                f"{what}",
-                total_excl_tax=amount,
-                vat_rate=rate,
-                vat_amount=vat,
-                total_incl_tax=amount + vat,
-                **common,
-                **buyer,
-            )
+            what = "reste à charge" if several else "prix"
+        invoice = Invoice.objects.create(
+            payer_kind=part["payer_kind"],
+            description=f"Action de formation « {session.title} » ({session.reference}), {what}",
+            total_excl_tax=amount,
+            vat_rate=rate,
+            vat_amount=vat,
+            total_incl_tax=amount + vat,
+            **common,
+            **buyer,
         )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, position=index, **line)
+            for index, line in enumerate(part["lines"], start=1)
+        )
+        invoices.append(invoice)
     log_action(session, "billing.prepared", actor=actor,
                data={"invoices": [str(i.total_incl_tax) for i in invoices]})  # fmt: skip
     return invoices
@@ -226,7 +308,15 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     _organisation_ready(organisation)
     if invoice.funder_id:
         _funder_ready(invoice.funder)
-    _check_einvoice(invoice, organisation)
+    blocking = [c for c in pre_invoicing_check(invoice.session) if c.blocking and not c.ok]
+    if blocking:
+        raise DomainError(
+            f"{invoice} ne peut pas être émise : le contrôle avant facturation trouve "
+            + " ; ".join(c.text for c in blocking)
+            + "."
+        )
+    invoice.seller = _seller_snapshot(organisation)
+    _check_einvoice(invoice, seller_of(invoice))
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
     _queue_render(invoice)
@@ -270,7 +360,7 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
                 "buyer_portal",
                 "funder_file_number",
                 "subrogation",
-                "quantity_hours",
+                "seller",
                 "total_excl_tax",
                 "vat_rate",
                 "vat_amount",
@@ -282,9 +372,15 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
         description=f"Avoir sur la facture {invoice.number} : {reason.strip()}"[:300],
     )
     _assign_number(credit)
-    _check_einvoice(credit, organisation_get())
     credit.save()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(invoice=credit, **{f: getattr(line, f) for f in (
+            "position", "kind", "label", "details", "quantity", "unit", "unit_price", "amount")})
+        for line in invoice.lines.all()
+    )  # fmt: skip
+    _check_einvoice(credit, seller_of(credit))
     invoice.save(update_fields=["status"])
+    payout_recompute(session=invoice.session, actor=actor)
     log_action(
         invoice.session,
         "billing.credited",
@@ -346,7 +442,7 @@ def invoice_render(*, invoice_id: int) -> str:
     invoice = Invoice.objects.select_related("session", "credited_invoice").get(pk=invoice_id)
     if invoice.pdf:
         return "skipped-done"
-    organisation = organisation_get()
+    organisation = seller_of(invoice)
     certificates = invoice_certificates(invoice)
     xml = facturx_xml(invoice, organisation)
     assert_valid(xml)
@@ -442,9 +538,27 @@ def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on, payer: 
     return payment
 
 
+def session_fully_paid(session) -> bool:
+    """Every invoice of the session that is not cancelled is paid (a draft or an issued
+    invoice blocks), there is at least one, and nothing a credit note reopened is left to
+    invoice."""
+    rows = set(
+        session.invoices.filter(kind=Invoice.Kind.INVOICE)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .values_list("payer_kind", "status")
+    )
+    if not rows or {status for _, status in rows} != {Invoice.Status.PAID}:
+        return False
+    # What a credit note cancelled and is not invoiced again is still due.
+    planned = {part["payer_kind"] for part in invoice_plan(session)}
+    return planned <= {payer for payer, _ in rows}
+
+
 def _session_paid_if_complete(session, actor) -> None:
-    open_invoices = session.invoices.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.ISSUED)
-    if open_invoices.exists() or not session.invoices.filter(status=Invoice.Status.PAID).exists():
+    if not session_fully_paid(session):
+        return
+    if Payout.objects.filter(session=session).exists():
+        payout_recompute(session=session, actor=actor)
         return
     from . import emails
 
@@ -514,6 +628,51 @@ def payout_prepare(*, session) -> Payout:
     )  # fmt: skip
     log_action(session, "billing.payout_ready", actor=None, data={"amount": str(amount)})
     payout_self_bill_number(payout=payout)
+    return payout
+
+
+@transaction.atomic
+def payout_recompute(*, session, actor) -> Payout | None:
+    """After a credit note, or when every invoice is paid again: the payout follows what was
+    collected. Not yet batched: suspended while an invoice is unpaid, then recomputed (the
+    trainer's invoice for the old amount no longer applies). Already batched or paid: staff
+    are told a regularisation is due (audit log), nothing is changed behind the bank's back."""
+    from sessions.models import TrainingSession
+
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    payout = Payout.objects.select_for_update().filter(session=session).first()
+    if payout is None:
+        return None
+    if payout.status not in (Payout.Status.READY, Payout.Status.ON_HOLD):
+        log_action(session, "billing.payout_regularisation_due", actor=actor,
+                   data={"payout": payout.pk, "paid_out": str(payout.amount),
+                         "collected_now": str(collected_for(session))})  # fmt: skip
+        return payout
+    if not session_fully_paid(session):
+        if payout.status == Payout.Status.READY:
+            PAYOUT_STATES.advance(payout, Payout.Status.ON_HOLD)
+            payout.save(update_fields=["status"])
+            log_action(session, "billing.payout_on_hold", actor=actor,
+                       data={"payout": payout.pk})  # fmt: skip
+        return payout
+    collected = collected_for(session)
+    commission, amount = trainer_share(collected, payout.commission_rate)
+    changed = amount != payout.amount
+    payout.collected, payout.commission, payout.amount = collected, commission, amount
+    fields = ["collected", "commission", "amount"]
+    if changed:
+        payout.trainer_invoice, payout.trainer_invoice_name = "", ""
+        payout.trainer_invoice_number, payout.self_invoice_number = "", ""
+        fields += ["trainer_invoice", "trainer_invoice_name", "trainer_invoice_number",
+                   "self_invoice_number"]  # fmt: skip
+    if payout.status == Payout.Status.ON_HOLD:
+        PAYOUT_STATES.advance(payout, Payout.Status.READY)
+        fields.append("status")
+    payout.save(update_fields=fields)
+    log_action(session, "billing.payout_recomputed", actor=actor,
+               data={"payout": payout.pk, "amount": str(amount)})  # fmt: skip
+    if changed:
+        payout_self_bill_number(payout=payout)
     return payout
 
 

@@ -36,7 +36,8 @@ P = Payout.Status
 PAYOUT_STATES = StateMachine.from_table(
     "le versement",
     {
-        P.READY: {P.BATCHED},
+        P.READY: {P.BATCHED, P.ON_HOLD},
+        P.ON_HOLD: {P.READY},
         P.BATCHED: {P.PAID},
         P.PAID: set(),
     },

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from ganapati.admin_site import FoldedSearchMixin
 from ganapati.errors import DomainError
+from ganapati.fields import format_minutes
 
 from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 
@@ -88,7 +89,7 @@ class FundingRequestAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
     list_display = [
         "session_ref", "company", "trainer", "funder", "decision", "amount_granted",
-        "hours_granted", "status", "days_waiting",
+        "granted_duration", "status", "days_waiting",
     ]  # fmt: skip
     list_filter = ["status", "decision", "funder"]
     search_fields = ["session__title", "session__company__legal_name", "file_number"]
@@ -98,9 +99,13 @@ class FundingRequestAdmin(FoldedSearchMixin, admin.ModelAdmin):
     change_form_template = "admin/funding/fundingrequest/change_form.html"
     readonly_fields = [
         "session", "funder", "status", "decision", "file_number", "amount_granted",
-        "hours_granted", "subrogation", "valid_from", "valid_until", "uploaded_at",
+        "granted_duration", "subrogation", "valid_from", "valid_until", "uploaded_at",
         "reviewed_by", "reviewed_at", "rejection_reason",
     ]  # fmt: skip
+
+    @admin.display(description="durée accordée", ordering="minutes_granted")
+    def granted_duration(self, obj):
+        return format_minutes(obj.minutes_granted) or "—"
 
     def changelist_view(self, request, extra_context=None):
         # "To review" by default; any explicit filter (or ?all) shows the rest.

@@ -12,7 +12,9 @@ def agreement_funding(session, context: dict) -> dict:
     ).first()
     if request is None or request.decision == FundingRequest.Decision.TOTAL:
         return {}
-    return {"funding": request}
+    from .services import remainder_of
+
+    return {"funding": request, "company_commitment": remainder_of(session)}
 
 
 extend("convention", agreement_funding)

@@ -1,6 +1,6 @@
 from django import forms
 
-from ganapati.fields import FrenchDecimalField
+from ganapati.fields import DurationMinutesFormField, FrenchDecimalField
 
 from .models import FundingRequest
 
@@ -19,9 +19,10 @@ class PecUploadForm(forms.Form):
         label="Montant accordé HT (€)", required=False, min_value=0, max_digits=10,
         decimal_places=2, help_text="Laissez vide en cas de refus.",
     )  # fmt: skip
-    hours_granted = FrenchDecimalField(
-        label="Heures accordées", required=False, min_value=0, max_digits=6, decimal_places=2
-    )
+    minutes_granted = DurationMinutesFormField(
+        label="Durée accordée (heures)", required=False, min_value=0, max_value=60 * 24 * 60,
+        help_text="Par exemple « 14 h » ou « 10 h 30 ».",
+    )  # fmt: skip
     subrogation = forms.BooleanField(
         label="Le financeur paie directement l'organisme (subrogation de paiement)",
         required=False,

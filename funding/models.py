@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from ganapati.fields import DurationMinutesField
 from ganapati.models import Funder
 
 
@@ -65,9 +66,7 @@ class FundingRequest(models.Model):
     amount_granted = models.DecimalField(
         "montant accordé HT (€)", max_digits=10, decimal_places=2, default=0
     )
-    hours_granted = models.DecimalField(
-        "heures accordées", max_digits=6, decimal_places=2, default=0
-    )
+    minutes_granted = DurationMinutesField("durée accordée", default=0)
     subrogation = models.BooleanField("subrogation de paiement", default=False)
     valid_from = models.DateField("valable du", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
@@ -89,7 +88,7 @@ class FundingRequest(models.Model):
                 name="funding_rejected_has_reason",
             ),
             models.CheckConstraint(
-                condition=models.Q(amount_granted__gte=0, hours_granted__gte=0),
+                condition=models.Q(amount_granted__gte=0, minutes_granted__gte=0),
                 name="funding_amounts_positive",
             ),
         ]

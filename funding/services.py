@@ -24,7 +24,7 @@ from sessions import services as session_services
 from sessions.models import FundingMode, TrainingSession
 from sessions.pricing import session_amounts
 
-from . import emails, events
+from . import emails, events, money
 from .data import opco_code
 from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 from .selectors import normalize_idcc
@@ -144,9 +144,9 @@ def funding_request_upload(
     decision = values["decision"]
     amount = values.get("amount_granted") or Decimal("0")
     if decision == FundingRequest.Decision.REFUSED:
-        amount, hours = Decimal("0"), Decimal("0")
+        amount, minutes = Decimal("0"), 0
     else:
-        hours = values.get("hours_granted") or Decimal("0")
+        minutes = values.get("minutes_granted") or 0
         if amount <= 0:
             raise DomainError(
                 "Indiquez le montant accordé par le financeur.", field="amount_granted"
@@ -176,7 +176,7 @@ def funding_request_upload(
     request.decision = decision
     request.file_number = values.get("file_number", "")
     request.amount_granted = amount
-    request.hours_granted = hours
+    request.minutes_granted = minutes
     request.subrogation = bool(values.get("subrogation"))
     request.valid_from = values.get("valid_from")
     request.valid_until = values.get("valid_until")
@@ -241,11 +241,13 @@ def funding_request_reject(*, request: FundingRequest, actor, reason: str) -> Fu
 
 
 def remainder_of(session) -> Decimal:
-    request = getattr(session, "funding_request", None)
-    total = _session_total(session)
-    if request is None or request.status != FundingRequest.Status.VALIDATED:
-        return total
-    return total - request.amount_granted
+    """What the company signs for (see `funding.money`): the price less what the funder pays
+    under subrogation; the whole price otherwise (the company then asks its OPCO to
+    reimburse it)."""
+    from .money import session_terms
+
+    terms = session_terms(session, realised={})
+    return money.commitment(terms.price, terms.granted, terms.subrogation)
 
 
 @transaction.atomic

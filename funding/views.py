@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ganapati import files, ratelimit
+from ganapati import files, legal, ratelimit
 from ganapati.errors import DomainError
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role
@@ -79,6 +79,7 @@ def client_funding(request, pk):
             and session.funder_id is not None
             and not (funding and funding.status == FundingRequest.Status.VALIDATED),
             "remainder": services.remainder_of(session),
+            "dedit_clause": legal.CANCELLATION_CLAUSE,
             "needs_commitment": _needs_commitment(session, funding),
             "cancel_form": ClientCancelForm(),
             "form_token": form_token_issue(

@@ -70,7 +70,7 @@ class TrainingSessionAdmin(FoldedSearchMixin, ReadOnlyAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["title", "trainer", "duration_hours", "published", "updated_at"]
+    list_display = ["title", "trainer", "duration_minutes", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]

@@ -63,19 +63,19 @@ def session_document_context(
     version: int | None = None,
     trainee: Trainee | None = None,
     issued_at=None,
-    attended_hours=None,
+    attended_minutes=None,
 ) -> dict:
-    from .services import attended_hours as trainee_attended_hours
-    from .services import total_hours
+    from .selectors import realised_minutes
+    from .services import total_minutes
 
     organisation = organisation_get()
     days = list(session.days.all())
     trainees = list(session.trainees.all())
     issued = timezone.localtime(issued_at or timezone.now()).date()
-    hours = total_hours(days)
-    if attended_hours is None and trainee is not None and trainee.attendance.exists():
-        # Certificates and attestations carry the hours actually attended.
-        attended_hours = trainee_attended_hours(trainee)
+    minutes = total_minutes(days)
+    if attended_minutes is None and trainee is not None and trainee.attendance.exists():
+        # Certificates and attestations carry the minutes actually attended.
+        attended_minutes = realised_minutes(session).get(trainee.pk, 0)
     reference = f"{kind.upper()}-{session.reference}" + (f"-v{version}" if version else "-APERÇU")
     return {
         "kind": kind,
@@ -94,10 +94,10 @@ def session_document_context(
         "days": days,
         "first_day": days[0].date if days else None,
         "last_day": days[-1].date if days else None,
-        "total_hours": hours,
+        "total_minutes": minutes,
         "trainees": trainees,
         "trainee": trainee,
-        "attended_hours": hours if attended_hours is None else attended_hours,
+        "attended_minutes": minutes if attended_minutes is None else attended_minutes,
         "assessment_result": _assessment(trainee),
         "funding": None,  # the funding app adds the validated split to the agreement
         "amounts": session_amounts(session, organisation),

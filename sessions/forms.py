@@ -43,7 +43,7 @@ class TrainingForm(forms.ModelForm):
         model = TrainingSession
         fields = [
             "title", "objectives", "audience", "prerequisites", "methods", "assessment",
-            "duration_hours", "format", "location", "access_terms", "accessibility",
+            "duration_minutes", "format", "location", "access_terms", "accessibility",
             "accessibility_contact",
         ]  # fmt: skip
         widgets = {
@@ -59,11 +59,10 @@ class TrainingForm(forms.ModelForm):
                 "accessibility",
             ]  # fmt: skip
         }
-        field_classes = {"duration_hours": FrenchDecimalField}
 
     field_order = [
         "title", "objectives", "audience", "prerequisites", "modules_text", "methods",
-        "assessment", "duration_hours", "format", "location", "access_terms", "accessibility",
+        "assessment", "duration_minutes", "format", "location", "access_terms", "accessibility",
         "accessibility_contact",
     ]  # fmt: skip
 

@@ -10,10 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from ganapati.fields import DurationMinutesField
+
 # What the forms allow, and the database too: the largest session this product runs.
 MAX_TRAINEES = 100
 MAX_DAYS = 60
 MAX_PRICE = Decimal("999999.99")  # € excl. tax, per session or per trainee
+MAX_MINUTES = MAX_DAYS * 24 * 60  # a declared duration cannot exceed the days it may span
 
 
 class Format(models.TextChoices):
@@ -61,11 +64,10 @@ class TrainingContent(models.Model):
         default="Inscription au plus tard 15 jours avant le début de la formation, "
         "le temps d'obtenir l'accord de financement.",
     )
-    duration_hours = models.DecimalField(
-        "durée (heures)",
-        max_digits=6,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.5"))],
+    duration_minutes = DurationMinutesField(
+        "durée",
+        validators=[MinValueValidator(30), MaxValueValidator(MAX_MINUTES)],
+        help_text="En heures et minutes : « 14 », « 14 h », « 3 h 20 ».",
     )
     format = models.CharField("modalité", max_length=10, choices=Format.choices)
     location = models.TextField(
@@ -89,7 +91,7 @@ class TrainingContent(models.Model):
 
     CONTENT_FIELDS = [
         "title", "objectives", "audience", "prerequisites", "modules", "methods", "assessment",
-        "accessibility", "accessibility_contact", "access_terms", "duration_hours", "format",
+        "accessibility", "accessibility_contact", "access_terms", "duration_minutes", "format",
         "location", "price_excl_tax", "price_basis",
     ]  # fmt: skip
 
@@ -313,16 +315,34 @@ class SessionDay(models.Model):
         return f"{self.date:%d/%m/%Y}"
 
     @staticmethod
-    def _hours(start: dt.time | None, end: dt.time | None) -> Decimal:
+    def _minutes(start: dt.time | None, end: dt.time | None) -> int:
         if not start or not end:
-            return Decimal("0")
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+            return 0
+        return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
     @property
-    def hours(self) -> Decimal:
-        return self._hours(self.morning_start, self.morning_end) + self._hours(
+    def minutes(self) -> int:
+        return self._minutes(self.morning_start, self.morning_end) + self._minutes(
             self.afternoon_start, self.afternoon_end
+        )
+
+    def half_minutes(self, half: str) -> int:
+        if half == "am":
+            return self._minutes(self.morning_start, self.morning_end)
+        return self._minutes(self.afternoon_start, self.afternoon_end)
+
+    def half_bounds(self, half: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """When a half-day begins and ends, aware, in the organisation's time zone."""
+        start, end = (
+            (self.morning_start, self.morning_end) if half == "am"
+            else (self.afternoon_start, self.afternoon_end)
+        )  # fmt: skip
+        if not start or not end:
+            return None
+        zone = timezone.get_default_timezone()
+        return (
+            timezone.make_aware(dt.datetime.combine(self.date, start), zone),
+            timezone.make_aware(dt.datetime.combine(self.date, end), zone),
         )
 
     @property
@@ -383,10 +403,8 @@ class Attendance(models.Model):
         return f"{self.trainee} — {self.day} {self.get_half_display()} : {state}"
 
     @property
-    def hours(self) -> Decimal:
-        if self.half == self.Half.MORNING:
-            return SessionDay._hours(self.day.morning_start, self.day.morning_end)
-        return SessionDay._hours(self.day.afternoon_start, self.day.afternoon_end)
+    def minutes(self) -> int:
+        return self.day.half_minutes(self.half)
 
 
 class AttendanceScan(models.Model):

@@ -99,3 +99,25 @@ def session_document_get_for(*, user: User, pk: int) -> Document:
     if user.role != Role.STAFF and not is_current_version(document):
         raise Http404("Document introuvable.")
     return document
+
+
+def planned_minutes(session: TrainingSession) -> int:
+    """The session's planned minutes per trainee: the sum of its half-day slots."""
+    return sum(day.minutes for day in session.days.all())
+
+
+def realised_minutes(session: TrainingSession) -> dict[int, int]:
+    """The one source of realised time: minutes actually attended, per trainee (every trainee
+    of the session is a key; 0 when absent throughout). Computed in two queries whatever the
+    number of trainees and half-days, from the attendance record."""
+    from .models import Attendance
+
+    days = {day.pk: day for day in SessionDay.objects.filter(session=session)}
+    result = dict.fromkeys(session.trainees.values_list("pk", flat=True), 0)
+    rows = Attendance.objects.filter(session=session, present=True).values_list(
+        "trainee_id", "day_id", "half"
+    )
+    for trainee_id, day_id, half in rows:
+        if trainee_id in result and day_id in days:
+            result[trainee_id] += days[day_id].half_minutes(half)
+    return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 from documents.models import Document
 from documents.services import document_request
 from ganapati.errors import DomainError
+from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_consume
 from ganapati.models import Company, Funder, Role, User
 from ganapati.services import join_request_create, log_action, password_set_url
@@ -31,6 +31,8 @@ from .models import (
     TrainingSession,
 )
 from .states import SESSION_STATES
+
+HALF_LABELS = {"am": "matin", "pm": "après-midi"}
 
 Status = TrainingSession.Status
 
@@ -362,11 +364,11 @@ def session_missing(session: TrainingSession) -> list[str]:
     if not days:
         missing.append("aucune journée n'est planifiée")
     else:
-        total = total_hours(days)
-        if total != session.duration_hours:
+        total = total_minutes(days)
+        if total != session.duration_minutes:
             missing.append(
-                f"les créneaux totalisent {hours_fr(total)} mais la durée déclarée est "
-                f"{hours_fr(session.duration_hours)}"
+                f"les créneaux totalisent {format_minutes(total)} mais la durée déclarée est "
+                f"{format_minutes(session.duration_minutes)}"
             )
         if min(day.date for day in days) < timezone.localdate():
             missing.append("la première journée est passée : modifiez les dates")
@@ -391,15 +393,8 @@ def session_missing(session: TrainingSession) -> list[str]:
     return missing
 
 
-def total_hours(days) -> Decimal:
-    return sum((day.hours for day in days), Decimal("0"))
-
-
-def hours_fr(value: Decimal) -> str:
-    """14 → "14 h", 13.5 → "13 h 30"."""
-    minutes = int((Decimal(value) * 60).to_integral_value())
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+def total_minutes(days) -> int:
+    return sum(day.minutes for day in days)
 
 
 @transaction.atomic
@@ -506,6 +501,12 @@ def session_start(*, session: TrainingSession, actor: User) -> None:
         message="La session ne peut démarrer qu'après le feu vert : accord de prise en charge "
         "validé par l'équipe, ou engagement de paiement de l'entreprise (elle est « {current} »).",
     )  # fmt: skip
+    halves = _half_days(session)
+    if halves and timezone.localdate() < halves[0][0].date:
+        raise DomainError(
+            f"La session commence le {halves[0][0].date:%d/%m/%Y} : elle se démarre ce jour-là, "
+            "pas avant."
+        )
     session.save()
     document_request(owner=session, kind="emargement", source="session.running", actor=actor)
     events.session_started.emit(session_id=session.pk)
@@ -545,6 +546,14 @@ def attendance_record(
     covered = all_halves if half_days is None else set(half_days)
     if not covered or not covered <= all_halves:
         raise DomainError("Cette demi-journée ne fait pas partie de la session.")
+    now = timezone.now()
+    early = sorted((days[d].date, h) for d, h in covered if days[d].half_bounds(h)[0] > now)
+    if early:
+        date, half = early[0]
+        raise DomainError(
+            f"La demi-journée du {date:%d/%m/%Y} ({HALF_LABELS[half]}) n'a pas encore commencé : "
+            "la présence se relève une fois la demi-journée commencée."
+        )
     valid = {(t.pk, d, h) for t in trainees for d, h in covered}
     if not present <= valid:
         raise DomainError("Une présence cochée ne correspond à aucun stagiaire ou demi-journée.")
@@ -563,19 +572,11 @@ def attendance_record(
     return len(rows)
 
 
-def half_day_minutes(day: SessionDay, half: str) -> int:
-    start, end = (
-        (day.morning_start, day.morning_end) if half == "am"
-        else (day.afternoon_start, day.afternoon_end)
-    )  # fmt: skip
-    if not start or not end:
-        return 0
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+def attended_minutes(trainee) -> int:
+    """One trainee's realised minutes (see `selectors.realised_minutes` for a whole session)."""
+    from .selectors import realised_minutes
 
-
-def attended_hours(trainee) -> Decimal:
-    rows = Attendance.objects.filter(trainee=trainee, present=True).select_related("day")
-    return sum((row.hours for row in rows), Decimal("0"))
+    return realised_minutes(trainee.session).get(trainee.pk, 0)
 
 
 @transaction.atomic
@@ -601,7 +602,17 @@ def session_complete(
     if session.status != Status.RUNNING:
         raise DomainError("Seule une session en cours peut être déclarée terminée.")
     trainees = list(session.trainees.all())
-    expected = len(trainees) * len(_half_days(session))
+    halves = _half_days(session)
+    if halves:
+        last_day, last_half = halves[-1]
+        ends = last_day.half_bounds(last_half)[1]
+        if timezone.now() < ends:
+            raise DomainError(
+                f"La session se termine le {last_day.date:%d/%m/%Y} à "
+                f"{timezone.localtime(ends):%H:%M} : elle se déclare terminée après son dernier "
+                "créneau."
+            )
+    expected = len(trainees) * len(halves)
     if Attendance.objects.filter(session=session).count() < expected:
         raise DomainError(
             "Saisissez d'abord l'émargement de chaque demi-journée : les certificats reprennent "
@@ -622,7 +633,15 @@ def session_complete(
     session.completed_at = timezone.now()
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
+    from .selectors import realised_minutes
+
+    realised = realised_minutes(session)
     for trainee in trainees:
+        if realised.get(trainee.pk, 0) <= 0:
+            # Absent throughout: nothing was done, so nothing is certified (no "0 h" papers).
+            log_action(session, "session.no_certificate", actor=actor,
+                       data={"trainee": trainee.pk, "reason": "absent throughout"})  # fmt: skip
+            continue
         for kind in ("certificat", "attestation"):
             document_request(
                 owner=session, kind=kind, subject=trainee, source="session.completed",

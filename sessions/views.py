@@ -11,6 +11,7 @@ from documents import pdf
 from documents.selectors import current_documents
 from ganapati import ratelimit
 from ganapati.errors import DomainError
+from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
@@ -176,12 +177,12 @@ def session_schedule(request, pk):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                total = services.total_hours(SessionDay.objects.filter(session=session))
-                if total != session.duration_hours:
+                total = services.total_minutes(SessionDay.objects.filter(session=session))
+                if total != session.duration_minutes:
                     messages.warning(
                         request,
-                        f"Les créneaux totalisent {services.hours_fr(total)} pour une durée "
-                        f"déclarée de {services.hours_fr(session.duration_hours)} : corrigez "
+                        f"Les créneaux totalisent {format_minutes(total)} pour une durée "
+                        f"déclarée de {format_minutes(session.duration_minutes)} : corrigez "
                         "l'un ou l'autre avant de valider.",
                     )
                 else:
@@ -321,7 +322,7 @@ def session_detail(request, pk):
             "link_url": _link_url(session),
             "send_form": SendLinkForm(),
             "cancel_form": CancelForm(),
-            "total_hours": services.total_hours(session.days.all()),
+            "total_minutes": services.total_minutes(session.days.all()),
             "documents": current_documents(session),
             "document_kinds": [(kind, label) for kind, label, _ in session_documents.KINDS],
             "cancellable": SESSION_STATES.sources_of(TrainingSession.Status.CANCELLED),
@@ -537,7 +538,7 @@ def client_session_detail(request, pk):
         request,
         "sessions/client_session_detail.html",
         {"session": session, "next_action": NEXT_ACTION[session.status],
-         "total_hours": services.total_hours(session.days.all()),
+         "total_minutes": services.total_minutes(session.days.all()),
          "documents": [d for d in current_documents(session) if d.status == "ready"]},
     )  # fmt: skip
 
@@ -624,7 +625,7 @@ def session_attendance(request, pk):
         ((d.pk, h) for d, h in halves if any((t.pk, d.pk, h) not in recorded for t in trainees)),
         (halves[0][0].pk, halves[0][1]) if halves else None,
     )
-    minutes = {(d.pk, h): services.half_day_minutes(d, h) for d, h in halves}
+    minutes = {(d.pk, h): d.half_minutes(h) for d, h in halves}
     rows = [
         {
             "trainee": t,
@@ -665,7 +666,8 @@ def session_complete(request, pk):
                 request, "Session terminée : certificats et attestations sont générés."
             )
             return redirect("session_detail", pk=session.pk)
-    rows = [{"trainee": t, "hours": services.attended_hours(t)} for t in trainees]
+    realised = selectors.realised_minutes(session)
+    rows = [{"trainee": t, "minutes": realised.get(t.pk, 0)} for t in trainees]
     return render(request, "sessions/session_complete.html", {"session": session, "rows": rows})
 
 

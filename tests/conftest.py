@@ -163,3 +163,12 @@ def post_form(client, url, data, **kwargs):
     if page.status_code != 200:  # not theirs: the post is refused the same way
         return client.post(url, data, **kwargs)
     return client.post(url, {**data, "form_token": form_token_in(page)}, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _clock_back():
+    """Every test ends at the real time, whatever it travelled to (tests/clock.py)."""
+    from tests import clock
+
+    yield
+    clock.back()

@@ -115,7 +115,7 @@ TRAINING = {
     "methods": "Apports, mises en situation, études de cas.",
     "assessment": "Quiz de positionnement et mise en situation finale.",
     "accessibility_contact": "Julien Moreau, 06 12 34 56 78",
-    "duration_hours": "14.00",
+    "duration_minutes": 840,
     "format": "on_site",
     "location": "Salle Bellecour, 10 rue de la Barre, 69002 Lyon",
     "price_excl_tax": "2800.00",
@@ -137,7 +137,7 @@ class TrainingSessionFactory(DjangoModelFactory):
     methods = TRAINING["methods"]
     assessment = TRAINING["assessment"]
     accessibility_contact = TRAINING["accessibility_contact"]
-    duration_hours = TRAINING["duration_hours"]
+    duration_minutes = TRAINING["duration_minutes"]
     format = TRAINING["format"]
     location = TRAINING["location"]
     price_excl_tax = TRAINING["price_excl_tax"]

@@ -646,7 +646,7 @@ def post_pec(client, session, *, valid=True):
     from .test_pec import pdf_bytes
 
     data = {"decision": "total", "file_number": "OPCO-2026-42", "amount_granted": "2800",
-            "hours_granted": "14", "subrogation": "on"}  # fmt: skip
+            "minutes_granted": "14 h", "subrogation": "on"}  # fmt: skip
     if valid:
         data["file"] = SimpleUploadedFile("accord.pdf", pdf_bytes(), "application/pdf")
     return post_form(client, reverse("client_funding", args=[session.pk]), data)

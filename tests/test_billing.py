@@ -17,6 +17,7 @@ from billing.models import Invoice, NumberSequence
 from funding.models import FundingRequest
 from ganapati.errors import DomainError
 from sessions import services as sessions
+from tests import clock
 
 from .conftest import form_token_in, login, require
 from .factories import TrainingSessionFactory, attach_client, invoicing_funder
@@ -34,10 +35,11 @@ def completed_session(trainer, client_user, *, decision="total", granted="2800",
     session.refresh_from_db()
     FundingRequest.objects.create(
         session=session, funder=session.funder, status="validated", decision=decision,
-        amount_granted=Decimal(granted), hours_granted=Decimal("14"), subrogation=subrogation,
+        amount_granted=Decimal(granted), minutes_granted=840, subrogation=subrogation,
         uploaded_at=timezone.now(), file_number="OPCOEP-42",
     )  # fmt: skip
     sessions.session_fund(session=session, actor=None)
+    clock.after(session)
     sessions.session_start(session=session, actor=trainer)
     halves = [(t.pk, d.pk, h) for t in session.trainees.all() for d in session.days.all()
               for h in ("am", "pm")]  # fmt: skip
@@ -75,15 +77,24 @@ def test_a_partial_pec_splits_between_the_funder_and_the_company(trainer, client
     assert company.buyer_siret == client_user.company.siret
 
 
-def test_an_absence_reduces_the_funders_share_and_the_company_pays_the_rest(
+def test_an_absence_reduces_the_funders_share_and_the_company_owes_only_the_dedit(
     trainer, client_user, organisation
 ):
-    # 2 trainees × 4 half-days: one absent half-day is 1/8 of the hours.
+    # 2 trainees × 4 half-days of 3 h 30: one absent half-day is 1/8 of the trainee-minutes.
     session = completed_session(trainer, client_user, absent_half_days=1)
     funder, company = services.invoices_prepare(session=session, actor=trainer)
-    assert funder.total_excl_tax == Decimal("2450.00")  # 2800 × 7/8
-    assert company.total_excl_tax == Decimal("350.00")
-    assert funder.total_excl_tax + company.total_excl_tax == Decimal("2800.00")
+    assert funder.total_excl_tax == Decimal("2450.00")  # total PEC 2 800 × 7/8
+    # Nothing of the training is left to the company (total PEC); the hours not done (350 €)
+    # cost it the convention's dédit: 30 % of 350 € = 105 €, on a line of its own.
+    (line,) = company.lines.all()
+    assert (line.kind, line.quantity, line.unit_price, line.amount) == (
+        "dedit",
+        1,
+        Decimal("105.00"),
+        Decimal("105.00"),
+    )
+    assert "ne peut être imputé" in line.details and "OPCO" in line.details
+    assert company.total_excl_tax == Decimal("105.00")
 
 
 def test_without_subrogation_the_company_pays_everything(trainer, client_user, organisation):

@@ -114,7 +114,7 @@ def test_a_trainer_creates_shares_and_validates_a_session_the_client_completes_i
         "modules_text": "Préparer son message\nPlan, objectif\n\nLa voix et le corps\nExercices",
         "methods": "Exercices filmés et débriefés.",
         "assessment": "Présentation finale évaluée par grille.",
-        "duration_hours": "14",
+        "duration_minutes": "14",
         "location": "10 rue de la Barre, 69002 Lyon",
         "accessibility_contact": "Julien, 06 00 00 00 00",
     }
@@ -247,7 +247,7 @@ def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
     client_page.get_by_label("Prise en charge totale").check()
     client_page.fill("[name=file_number]", "OPCOEP-2026-77")
     client_page.fill("[name=amount_granted]", "2 800")
-    client_page.fill("[name=hours_granted]", "14")
+    client_page.fill("[name=minutes_granted]", "14")
     client_page.get_by_role("button", name="Déposer").click()
     client_page.wait_for_load_state()
     assert "Accord déposé" in client_page.content()

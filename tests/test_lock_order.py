@@ -18,7 +18,7 @@ from .test_pec import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VALUES = {"decision": "total", "amount_granted": Decimal("2800"), "hours_granted": Decimal("14"),
+VALUES = {"decision": "total", "amount_granted": Decimal("2800"), "minutes_granted": 840,
           "subrogation": True}  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from funding.models import ClientCommitment, FundingRequest, PecUpload
 from ganapati.errors import DomainError
 from sessions import services as sessions
 from sessions.models import Attendance
+from tests import clock
 
 from .conftest import login, post_form
 from .factories import TrainingSessionFactory, attach_client
@@ -56,7 +57,7 @@ def validated(trainer, client_user, organisation, django_capture_on_commit_callb
 def post_pec(client, session, *, content=None, name="accord.pdf", **fields):
     data = {
         "decision": "total", "file_number": "OPCO-2026-42", "amount_granted": "2800",
-        "hours_granted": "14", "subrogation": "on",
+        "minutes_granted": "14 h", "subrogation": "on",
         "file": upload(pdf_bytes() if content is None else content, name),
         **fields,
     }  # fmt: skip
@@ -260,6 +261,7 @@ def test_a_session_that_the_company_pays_starts_after_its_commitment(
 
 
 def test_the_start_is_refused_before_funding(client, validated, trainer):
+    clock.after(validated)
     login(client, trainer)
     page = client.post(reverse("session_start", args=[validated.pk]), follow=True)
     assert "ne peut démarrer qu&#x27;après le feu vert" in page.content.decode()
@@ -270,6 +272,7 @@ def test_the_start_is_refused_before_funding(client, validated, trainer):
 def test_attendance_and_completion_give_certificates_with_the_attended_hours(
     client, validated, trainer, django_capture_on_commit_callbacks
 ):
+    clock.after(validated)
     sessions.session_fund(session=validated, actor=None)
     login(client, trainer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -363,7 +366,7 @@ def test_a_validated_pec_cannot_be_validated_twice(validated, staff, client_user
         request = funding.funding_request_upload(
             session=validated, actor=client_user, upload=upload(pdf_bytes()),
             values={"decision": "total", "amount_granted": Decimal("2800"),
-                    "hours_granted": Decimal("14")},
+                    "minutes_granted": 840},
         )  # fmt: skip
     funding.funding_request_validate(request=request, actor=staff)
     with pytest.raises(DomainError, match="rien à valider"):
@@ -373,6 +376,7 @@ def test_a_validated_pec_cannot_be_validated_twice(validated, staff, client_user
 def test_the_new_pages_refuse_other_roles_and_other_tenants(
     client, validated, client_user, other_client, trainer, other_trainer
 ):
+    clock.after(validated)
     login(client, client_user)
     post_pec(client, validated)
     upload = PecUpload.objects.get()
@@ -399,6 +403,7 @@ def test_the_new_pages_refuse_other_roles_and_other_tenants(
 def test_signed_attendance_sheets_are_uploaded_with_the_same_safety(
     client, validated, trainer, django_capture_on_commit_callbacks
 ):
+    clock.after(validated)
     sessions.session_fund(session=validated, actor=None)
     login(client, trainer)
     client.post(reverse("session_start", args=[validated.pk]))

@@ -56,9 +56,9 @@ def test_the_dashboard_search_ignores_accents_and_case(client, trainer):
 
 def test_the_catalogue_search_ignores_accents(client, trainer):
     TrainingSessionFactory(trainer=trainer)  # the factory's programme is not published
-    Programme.objects.create(trainer=trainer, title="Sécurité électrique", duration_hours=7,
+    Programme.objects.create(trainer=trainer, title="Sécurité électrique", duration_minutes=420,
                              objectives="Habilitation", published=True)  # fmt: skip
-    Programme.objects.create(trainer=trainer, title="Comptabilité", duration_hours=7,
+    Programme.objects.create(trainer=trainer, title="Comptabilité", duration_minutes=420,
                              objectives="Bilan", published=True)  # fmt: skip
     page = client.get(reverse("catalogue"), {"q": "securite electrique"}).content.decode()
     assert "Sécurité électrique" in page and "Comptabilité" not in page

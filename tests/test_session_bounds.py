@@ -85,7 +85,7 @@ def test_the_largest_session_records_its_attendance_half_day_by_half_day(
     start = next_monday()
     session = attach_client(
         TrainingSessionFactory(
-            trainer=trainer, trainees_max=MAX_TRAINEES, duration_hours="21",
+            trainer=trainer, trainees_max=MAX_TRAINEES, duration_minutes=21 * 60,
             days=[start + dt.timedelta(days=i) for i in range(3)],
         ),
         client_user, trainees=MAX_TRAINEES,
@@ -150,7 +150,7 @@ def test_a_pec_upload_sent_twice_records_one_upload(
     login(client, client_user)
     url = reverse("client_funding", args=[session.pk])
     token = form_token_in(client.get(url))
-    data = {"decision": "total", "amount_granted": "2800", "hours_granted": "14",
+    data = {"decision": "total", "amount_granted": "2800", "minutes_granted": "14 h",
             "file_number": "X-1", "subrogation": "on", "form_token": token}  # fmt: skip
     responses = [
         client.post(url, {**data, "file": SimpleUploadedFile("a.pdf", pdf_bytes())})

@@ -22,7 +22,7 @@ from .factories import (
 
 TRAINING_POST = {
     **{k: v for k, v in TRAINING.items() if k not in ("modules", "price_excl_tax", "price_basis")},
-    "duration_hours": "14",
+    "duration_minutes": "14",
     "modules_text": "Le rôle du manager\nPosture et missions\n\nL'entretien individuel\nPréparer",
     "access_terms": "Inscription 15 jours avant.",
     "accessibility": "Accessible ; contactez le référent.",
@@ -181,7 +181,7 @@ def test_schedule_refuses_past_dates_and_slots_that_end_before_they_start(client
 
 def test_validation_is_refused_when_the_hours_do_not_add_up(client, trainer, client_user):
     session = attach_client(
-        TrainingSessionFactory(trainer=trainer, duration_hours="14.50"), client_user
+        TrainingSessionFactory(trainer=trainer, duration_minutes=870), client_user
     )
     response = login(client, trainer).post(
         reverse("session_validate", args=[session.pk]), follow=True

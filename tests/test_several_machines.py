@@ -111,7 +111,7 @@ def test_documents_pec_downloads_and_audit_zip_through_object_storage_and_a_sepa
             login(client, client_user)
             response = post_form(client, reverse("client_funding", args=[session.pk]), {
                 "decision": "total", "file_number": "OPCO-42", "amount_granted": "2800",
-                "hours_granted": "14", "subrogation": "on", "file": upload(pdf_bytes()),
+                "minutes_granted": "14 h", "subrogation": "on", "file": upload(pdf_bytes()),
             })  # fmt: skip
             assert response.status_code == 302, response.content.decode()[:500]
             pec = PecUpload.objects.get(request__session=session)

@@ -227,7 +227,7 @@ SESSION_SERVICES = {
             values={
                 "decision": "total",
                 "amount_granted": Decimal("2800"),
-                "hours_granted": Decimal("14"),
+                "minutes_granted": 840,
                 "subrogation": True,
             },
         ),
@@ -263,7 +263,7 @@ def pec_in(status, trainer, client_user):
     session = session_in("validated", trainer, client_user)
     return FundingRequest.objects.create(
         session=session, funder=session.funder, status=status, decision="total",
-        amount_granted=Decimal("2800"), hours_granted=Decimal("14"), subrogation=True,
+        amount_granted=Decimal("2800"), minutes_granted=840, subrogation=True,
         uploaded_at=timezone.now(),
         rejection_reason="Illisible" if status == "rejected" else "",
     )  # fmt: skip
@@ -286,7 +286,7 @@ PEC_SERVICES = {
             values={
                 "decision": "total",
                 "amount_granted": Decimal("2800"),
-                "hours_granted": Decimal("14"),
+                "minutes_granted": 840,
                 "subrogation": True,
             },
         ),

@@ -60,7 +60,7 @@ def upload_pec(session, actor, content: bytes, name: str = "accord.pdf"):
         actor=actor,
         upload=pdf_upload(content, name),
         values={"decision": "total", "file_number": "OPCO-2026-42", "subrogation": True,
-                "amount_granted": Decimal("2800"), "hours_granted": Decimal("14")},
+                "amount_granted": Decimal("2800"), "minutes_granted": 840},
     )  # fmt: skip
 
 
@@ -331,7 +331,7 @@ def service(request, trainer, client_user, pec_session):
                 values={
                     "decision": "total",
                     "amount_granted": Decimal("2800"),
-                    "hours_granted": Decimal("14"),
+                    "minutes_granted": 840,
                 },
             ),  # fmt: skip
             lambda: [(u.file.name, u.original_name) for u in PecUpload.objects.all()],

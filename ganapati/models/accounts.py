@@ -2,6 +2,7 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -203,13 +204,21 @@ class TrainerProfile(models.Model):
     )  # fmt: skip
     commission_rate = models.DecimalField(
         "commission propre (%)", max_digits=5, decimal_places=2, null=True, blank=True,
-        help_text="Vide : le taux de l'organisme s'applique.",
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Entre 0 et 100. Vide : le taux de l'organisme s'applique.",
     )  # fmt: skip
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
 
     class Meta:
         verbose_name = "profil formateur"
         verbose_name_plural = "profils formateurs"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(commission_rate__isnull=True)
+                | models.Q(commission_rate__gte=0, commission_rate__lte=100),
+                name="trainer_commission_rate_0_100",
+            ),
+        ]
 
     def __str__(self):
         return self.user.get_full_name()

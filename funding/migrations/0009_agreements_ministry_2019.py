@@ -13,7 +13,7 @@ def load(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funding", "0007_funder_moved_to_core"),
+        ("funding", "0008_minutes_granted"),
     ]
 
     operations = [
