@@ -112,6 +112,8 @@ class PecUpload(models.Model):
         verbose_name="déposé par",
     )  # fmt: skip
     uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+    # What the auto-check read in the PDF (funding/pec_check.py), filled by a task after upload.
+    facts = models.JSONField("éléments lus dans le PDF", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "PDF de PEC déposé"

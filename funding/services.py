@@ -185,24 +185,54 @@ def funding_request_upload(
     request.reviewed_by = None
     request.reviewed_at = None
     request.save()
-    PecUpload.objects.create(
+    upload = PecUpload.objects.create(
         request=request, file=checked.content, original_name=checked.original_name,
         sha256=checked.sha256, size=checked.size, uploaded_by=actor,
     )  # fmt: skip
+    from .tasks import pec_autocheck  # tasks import this module
+
+    pec_autocheck.delay(upload.pk)  # sent on commit (TransactionAwareTask)
     log_action(session, "funding.uploaded", actor=actor, data={"decision": decision,
                "amount": str(amount)})  # fmt: skip
     return request
 
 
 @transaction.atomic
-def funding_request_validate(*, request: FundingRequest, actor) -> FundingRequest:
-    """Staff validate the PEC: the outcome follows the funder's decision."""
+def funding_request_validate(
+    *, request: FundingRequest, actor, values: dict | None = None
+) -> FundingRequest:
+    """Staff validate the PEC: the outcome follows the funder's decision. `values`: what staff
+    retained from the PDF (n° de dossier, montant, durée, subrogation, validité), which replaces
+    what the client typed; the same checks as at upload apply."""
     session = TrainingSession.objects.select_for_update().get(pk=request.session_id)
     request = FundingRequest.objects.select_for_update().get(pk=request.pk)
     FUNDING_STATES.advance(
         request, FundingRequest.Status.VALIDATED,
         message="Cet accord est « {current} » : rien à valider.",
     )  # fmt: skip
+    if values:
+        changed = {}
+        for name in CORRECTABLE:
+            if name in values and values[name] != getattr(request, name):
+                changed[name] = str(values[name])
+                setattr(request, name, values[name])
+        if request.decision != FundingRequest.Decision.REFUSED and changed:
+            total = _session_total(session)
+            if request.amount_granted <= 0 or request.amount_granted > total:
+                raise DomainError(
+                    f"Le montant retenu ({euros(request.amount_granted)}) doit être positif et "
+                    f"ne pas dépasser le prix de la session ({euros(total)} HT).",
+                    field="amount_granted",
+                )
+            if request.decision == FundingRequest.Decision.TOTAL and request.amount_granted < total:
+                raise DomainError(
+                    f"Le montant retenu ({euros(request.amount_granted)}) est inférieur au prix "
+                    f"({euros(total)} HT) : c'est une prise en charge partielle, refusez le dépôt "
+                    "pour que le client le redépose comme tel.",
+                    field="amount_granted",
+                )
+        if changed:
+            log_action(session, "funding.corrected", actor=actor, data=changed)
     request.reviewed_by = actor
     request.reviewed_at = timezone.now()
     request.save()
@@ -218,6 +248,33 @@ def funding_request_validate(*, request: FundingRequest, actor) -> FundingReques
     else:
         emails.funding_refused(session, request)
     return request
+
+
+def pec_upload_autocheck(*, upload_id: int) -> dict | None:
+    """Read the uploaded PDF and store what it states (idempotent: done once per upload).
+
+    No lock is held while pypdf reads: the facts are written with a conditional update."""
+    from .pec_check import extract, pdf_text
+
+    upload = PecUpload.objects.select_related("request__session").filter(pk=upload_id).first()
+    if upload is None or upload.facts is not None:
+        return None
+    with upload.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        text = pdf_text(data)
+    except Exception:  # noqa: BLE001 - a PDF pypdf cannot lay out: staff read it themselves
+        text = ""
+    names = [f"{t.first_name} {t.last_name}" for t in upload.request.session.trainees.all()]
+    facts = extract(text, trainee_names=names).to_json()
+    facts["has_text"] = bool(text.strip())
+    PecUpload.objects.filter(pk=upload.pk, facts__isnull=True).update(facts=facts)
+    return facts
+
+
+# Values staff may correct, from what the PDF states, before validating.
+CORRECTABLE = ("file_number", "amount_granted", "minutes_granted", "subrogation", "valid_from",
+               "valid_until")  # fmt: skip
 
 
 @transaction.atomic
