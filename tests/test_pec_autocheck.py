@@ -14,7 +14,8 @@ from ganapati.models import Funder
 
 from .conftest import login
 from .pec_layouts import LAYOUTS, Pec, pec_pdf
-from .test_pec import post_pec, validated  # noqa: F401  (fixture)
+from .test_pec import post_pec
+from .test_pec import validated as _validated  # noqa: F401  (the "validated" fixture)
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
@@ -64,7 +65,7 @@ def test_staff_see_each_value_beside_the_session_and_the_form_prefilled_with_wha
     validated,
     staff,
     client_user,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     session = validated
     pec = _session_pec(session, amount=Decimal("2500.00"), subrogation=False)
@@ -90,7 +91,7 @@ def test_staff_validate_with_the_values_they_retained(
     validated,
     staff,
     client_user,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     session = validated
     login(client, client_user)
@@ -119,7 +120,7 @@ def test_staff_validate_with_the_values_they_retained(
 
 def test_validation_refuses_a_retained_amount_above_the_session_price(
     validated,
-    staff,  # noqa: F811
+    staff,
 ):
     request = FundingRequest.objects.create(
         session=validated, funder=validated.funder, status="uploaded", decision="total",
@@ -140,7 +141,7 @@ def test_the_opco_chosen_is_compared_with_the_one_of_the_companys_collective_agr
     validated,
     staff,
     client_user,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     session = validated  # funder: OPCO EP
     session.company.idcc = "0018"  # textile industries: OPCO 2i
