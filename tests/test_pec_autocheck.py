@@ -11,11 +11,22 @@ from funding import services as funding
 from funding.models import CollectiveAgreement, FundingRequest
 from funding.pec_check import extract, pdf_text
 from ganapati.models import Funder
+from sessions import services as sessions
 
 from .conftest import login
 from .pec_layouts import LAYOUTS, Pec, pec_pdf
 from .test_pec import post_pec
-from .test_pec import validated as _validated  # noqa: F401  (the "validated" fixture)
+
+
+@pytest.fixture
+def validated(trainer, client_user, organisation, django_capture_on_commit_callbacks):
+    from .factories import TrainingSessionFactory, attach_client
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions.session_validate(session=session, actor=trainer)
+    session.refresh_from_db()
+    return session
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
