@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -351,7 +350,8 @@ def funding_send_reminders(*, today=None) -> dict[str, int]:
     - a client with the documents but no PEC, 7 days after validation and every 7 days: the
       client and the trainer (who must chase the client) are reminded;
     - the first day in 7 days or less without the green light: client, trainer and staff;
-    - PECs waiting for review for more than 2 days: one digest to the staff.
+    - PECs waiting for review (uploaded, not yet validated or refused): one digest a day to the
+      staff, oldest first, each with the link to its review page.
     """
     today = today or timezone.localdate()
     counts = {"pec": 0, "start": 0, "staff": 0}
@@ -381,11 +381,13 @@ def funding_send_reminders(*, today=None) -> dict[str, int]:
                 emails.reminder(session, kind="start", day=today, to=everyone)
                 counts["start"] += 1
     late = list(
-        FundingRequest.objects.filter(
-            status=FundingRequest.Status.UPLOADED,
-            uploaded_at__lt=timezone.now() - timedelta(days=2),
-        ).select_related("session__company", "funder")
+        FundingRequest.objects.filter(status=FundingRequest.Status.UPLOADED)
+        .select_related("session__company", "funder")
+        .order_by("uploaded_at", "pk")
     )
+    for request in late:
+        request.review_url = absolute_url(f"/admin/funding/fundingrequest/{request.pk}/change/")
+        request.days_waiting = (today - timezone.localtime(request.uploaded_at).date()).days
     if late and staff:
         with transaction.atomic():
             mail_queue(

@@ -7,6 +7,14 @@ class GanapatiAdminSite(admin.AdminSite):
     site_header = "Ganapati — back-office"
     site_title = "Ganapati — back-office"
     index_title = "Tableau de bord"
+    index_template = "admin/ganapati_index.html"
+
+    def index(self, request, extra_context=None):
+        # What waits for staff, oldest first, and the charts; contributed by each app.
+        from . import workqueue
+
+        extra = {"queues": workqueue.queues(), "charts": workqueue.charts()}
+        return super().index(request, {**(extra_context or {}), **extra})
 
     def login(self, request, extra_context=None):
         # One login page for every role (the brute-force protection lives there).
