@@ -79,3 +79,10 @@ def test_staff_get_one_email_a_day_while_pecs_wait_oldest_first(
     with django_capture_on_commit_callbacks(execute=True):
         funding.funding_send_reminders(today=today + dt.timedelta(days=1))
     assert len([m for m in mail.outbox if staff.email in m.to]) == 2
+
+
+def test_favicon_is_served_on_every_page(client, db):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"<svg" in body
