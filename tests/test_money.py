@@ -5,7 +5,7 @@ by hand."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import transaction
@@ -68,7 +68,7 @@ def test_the_split_never_gives_the_funder_more_than_granted_and_adds_up_to_the_c
         assert (s.done, s.dedit) == (t.price, 0)
         assert s.funder == (t.granted if t.subrogation else 0)
     if t.realised_minutes == 0:
-        assert s.done == 0 and s.dedit == (t.price * Decimal("0.3")).quantize(CENT)
+        assert s.done == 0 and s.dedit == (t.price * Decimal("0.3")).quantize(CENT, ROUND_HALF_UP)
 
 
 @given(st.integers(min_value=0, max_value=9999), st.integers(min_value=0, max_value=59))
@@ -362,10 +362,12 @@ def test_generated_sessions_are_invoiced_and_paid_out_consistently(
 # --- The database and the services refuse nonsense ----------------------------------------------
 
 
-def test_a_commission_rate_over_100_is_refused_by_the_database(trainer):
+def test_a_commission_rate_over_100_is_refused_by_the_database(trainer, organisation):
     from django.db import IntegrityError
 
-    profile = trainer.trainer_profile
+    from .factories import TrainerProfileFactory
+
+    profile = TrainerProfileFactory(user=trainer)
     profile.commission_rate = Decimal("150")
     with pytest.raises(IntegrityError), transaction.atomic():
         profile.save()
@@ -439,3 +441,23 @@ def test_no_certificate_for_a_trainee_absent_throughout(
         .values_list("subject_id", flat=True)
     )
     assert subjects == {present.pk}
+
+
+def test_split_invoices_carry_the_quotes_vat_to_the_cent(trainer, client_user, staff,
+                                                         organisation, funders):  # fmt: skip
+    """20,06 € HT at 20 %: the quote's VAT is 4,01 €. Split 10,03 € + 10,03 € between the OPCO
+    and the company, each rounded alone would carry 2,01 € (4,02 € in all, a cent too many)."""
+    from sessions.pricing import session_amounts
+
+    organisation.vat_exempt, organisation.vat_rate = False, Decimal("20.00")
+    organisation.save()
+    case = {"days": [("3h30", "3h30")], "trainees": 1, "absences": set(),
+            "basis": "per_session", "unit": Decimal("20.06"), "decision": "partial",
+            "granted": Decimal("10.03"), "subrogation": True, "rate": "0"}  # fmt: skip
+    session = run_case(case, trainer, client_user, staff)
+    quote = session_amounts(session, organisation)
+    assert (quote.vat_amount, quote.total_incl_tax) == (Decimal("4.01"), Decimal("24.07"))
+    invoices = [billing.invoice_issue(invoice=i, actor=staff)
+                for i in billing.invoices_prepare(session=session, actor=staff)]  # fmt: skip
+    assert sorted(i.vat_amount for i in invoices) == [Decimal("2.00"), Decimal("2.01")]
+    assert sum(i.total_incl_tax for i in invoices) == Decimal("24.07")
