@@ -42,7 +42,7 @@ def make_invoices(n: int, session, staff) -> list:
     today = timezone.localdate()
     invoices = Invoice.objects.bulk_create(
         Invoice(session=session, payer_kind="company", buyer_name=f"Client {i}", buyer_address="-",
-                description="Formation", quantity_hours=Decimal("7"), status="issued",
+                description="Formation", status="issued",
                 number=f"F-2026-{i:06d}", issue_date=today, due_date=today,
                 total_excl_tax=Decimal(1000 + i) + Decimal("0.50"), vat_amount=Decimal("0"),
                 total_incl_tax=Decimal(1000 + i) + Decimal("0.50"),

@@ -62,7 +62,7 @@ def main(n: int, processes: int) -> None:
     today = timezone.localdate()
     drafts = Invoice.objects.bulk_create(
         Invoice(session=session, payer_kind="company", buyer_name="Bench", buyer_address="-",
-                description="Formation", quantity_hours=Decimal("7"),
+                description="Formation",
                 total_excl_tax=Decimal("100"), vat_amount=Decimal("0"),
                 total_incl_tax=Decimal("100"), service_start=today, service_end=today)
         for _ in range(n)

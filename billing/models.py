@@ -11,6 +11,7 @@ from ganapati.formats import euros
 # The largest payment a form, an import or the database accepts (the column would hold more:
 # anything above this is a typing or parsing error, never a real transfer for a training).
 MAX_PAYMENT = Decimal("9999999.99")
+HALF_CENT = Decimal("0.005")
 
 
 class NumberSequence(models.Model):
@@ -186,10 +187,14 @@ class InvoiceLine(models.Model):
         ordering = ["invoice", "position"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_position"),
+            # Exact on PostgreSQL (numeric); within half a cent where SQLite computes in floats.
             models.CheckConstraint(
-                condition=Q(amount=models.F("quantity") * models.F("unit_price")),
+                condition=Q(
+                    amount__gt=models.F("quantity") * models.F("unit_price") - HALF_CENT,
+                    amount__lt=models.F("quantity") * models.F("unit_price") + HALF_CENT,
+                ),
                 name="invoiceline_multiplies_out",
-            ),
+            ),  # fmt: skip
             models.CheckConstraint(
                 condition=Q(quantity__gt=0, unit_price__gte=0), name="invoiceline_positive"
             ),
@@ -285,10 +290,14 @@ class Payout(models.Model):
         verbose_name_plural = "versements aux formateurs"
         ordering = ["-created_at"]
         constraints = [
+            # Exact on PostgreSQL (numeric); within half a cent where SQLite computes in floats.
             models.CheckConstraint(
-                condition=Q(amount=models.F("collected") - models.F("commission")),
+                condition=Q(
+                    amount__gt=models.F("collected") - models.F("commission") - HALF_CENT,
+                    amount__lt=models.F("collected") - models.F("commission") + HALF_CENT,
+                ),
                 name="payout_amount_is_collected_minus_commission",
-            ),
+            ),  # fmt: skip
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(paid_at__isnull=False), name="payout_paid_has_date"
             ),  # fmt: skip

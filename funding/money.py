@@ -95,8 +95,8 @@ def commitment(price: Decimal, granted: Decimal, subrogation: bool) -> Decimal:
 
 def split(terms: Terms) -> Split:
     if terms.planned_minutes == 0 or terms.realised_minutes == terms.planned_minutes:
-        done = terms.price
-        funder = terms.granted if terms.subrogation else Decimal("0.00")
+        done = cents(terms.price)
+        funder = cents(terms.granted) if terms.subrogation else Decimal("0.00")
     else:
         ratio = Decimal(terms.realised_minutes) / Decimal(terms.planned_minutes)
         done = cents(terms.price * ratio)
@@ -130,7 +130,9 @@ def session_terms(session, organisation=None, *, realised: dict[int, int] | None
     trainees = list(session.trainees.all())
     planned = planned_minutes(session) * len(trainees)
     if realised is None:
-        realised = realised_minutes(session) if session.status in _AFTER_START else {}
+        # The status as stored (the object in hand may be older than the last transition).
+        status = type(session).objects.filter(pk=session.pk).values_list("status", flat=True)
+        realised = realised_minutes(session) if status.first() in _AFTER_START else {}
     done = sum(realised.values()) if realised else planned
     request = validated_request(session)
     granted, subrogation = Decimal("0.00"), False

@@ -204,7 +204,7 @@ def test_numbers_have_no_gap_and_no_duplicate_under_concurrent_issues(
         session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
         drafts.append(Invoice.objects.create(
             session=session, payer_kind="company", buyer_name="X", buyer_address="Y",
-            description="Formation", quantity_hours=Decimal("14"), total_excl_tax=Decimal("10"),
+            description="Formation", total_excl_tax=Decimal("10"),
             vat_amount=Decimal("0"), total_incl_tax=Decimal("10"),
             service_start=timezone.localdate(), service_end=timezone.localdate(),
         ))  # fmt: skip

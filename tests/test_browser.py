@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from tests import clock
+
 from .conftest import require
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -263,6 +265,8 @@ def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
     assert "Accord validé" in staff_page.content()
     assert any(m.to == [trainer.email] and "vous pouvez démarrer" in m.subject for m in mailoutbox)
 
+    # The evening of the last day: the session is started, attended and completed at once.
+    clock.after(session)
     page = browser.new_context(locale="fr-FR").new_page()
     log_in(page, live_server, trainer.email, password)
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/")

@@ -174,16 +174,23 @@ def test_an_opco_invoice_says_subrogation_names_the_employer_each_trainee_and_th
     assert invoice.transmission == "emailed"
 
 
-def test_an_opco_invoice_waits_for_the_certificates_and_says_which_is_missing(
+def test_an_opco_invoice_is_not_issued_without_the_certificates_and_says_which_is_missing(
     trainer, client_user, organisation, django_capture_on_commit_callbacks
 ):
+    from billing.models import Invoice
     from documents.models import Document
+    from ganapati.errors import DomainError
 
     session = completed_session(trainer, client_user)
     Document.objects.for_owner(session).filter(kind="certificat").update(status="failed", sha256="")
-    invoice = issued(session, trainer, django_capture_on_commit_callbacks)
-    assert not invoice.pdf and invoice.transmission == "pending"
-    assert "Stagiaire0 Martin" in invoice.render_error
+    (draft,) = services.invoices_prepare(session=session, actor=trainer)
+    # The pre-invoicing check refuses to issue it, naming who lacks a certificate; no number
+    # is used up and nothing is sent.
+    with pytest.raises(DomainError, match="Stagiaire0 Martin .*certificat de réalisation manquant"):
+        services.invoice_issue(invoice=draft, actor=trainer)
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.number is None
+    assert not Invoice.objects.exclude(number=None).exists()
     assert not [m for m in mail.outbox if m.attachments]
 
 

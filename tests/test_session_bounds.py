@@ -16,6 +16,7 @@ from sessions.models import (
     SessionDay,
     TrainingSession,
 )
+from tests import clock
 
 from .conftest import login
 from .factories import TrainingSessionFactory, attach_client, next_monday
@@ -93,6 +94,7 @@ def test_the_largest_session_records_its_attendance_half_day_by_half_day(
     TrainingSession.objects.filter(pk=session.pk).update(
         status="running", validated_at=session.created_at
     )
+    clock.after(session)
     login(client, trainer)
     url = reverse("session_attendance", args=[session.pk])
     trainees = list(session.trainees.all())
@@ -113,6 +115,7 @@ def test_an_unknown_half_day_is_refused_in_french(client, trainer, client_user, 
     TrainingSession.objects.filter(pk=session.pk).update(
         status="running", validated_at=session.created_at
     )
+    clock.after(session)
     login(client, trainer)
     url = reverse("session_attendance", args=[session.pk])
     response = client.post(url, {"half_day": "999999-am", "present": ["1"]}, follow=True)

@@ -48,7 +48,9 @@ FUNDING_ALLOWED = {
 INVOICE_ALLOWED = {
     ("draft", "issued"), ("issued", "paid"), ("issued", "cancelled"), ("paid", "cancelled"),
 }  # fmt: skip
-PAYOUT_ALLOWED = {("ready", "batched"), ("batched", "paid")}
+# A credit note suspends a payout not yet batched; it is ready again once everything is paid.
+PAYOUT_ALLOWED = {("ready", "batched"), ("batched", "paid"), ("ready", "on_hold"),
+                  ("on_hold", "ready")}  # fmt: skip
 TRANSMISSION_ALLOWED = {
     ("", "pending"), ("pending", "emailed"), ("pending", "to_deposit"), ("to_deposit", "deposited"),
 }  # fmt: skip
@@ -68,7 +70,7 @@ MACHINES = [
       "cancelled"}),
     ("pec", FUNDING_STATES, FUNDING_ALLOWED, {"uploaded", "validated", "rejected"}),
     ("invoice", INVOICE_STATES, INVOICE_ALLOWED, {"draft", "issued", "paid", "cancelled"}),
-    ("payout", PAYOUT_STATES, PAYOUT_ALLOWED, {"ready", "batched", "paid"}),
+    ("payout", PAYOUT_STATES, PAYOUT_ALLOWED, {"ready", "on_hold", "batched", "paid"}),
     ("transmission", TRANSMISSION_STATES, TRANSMISSION_ALLOWED,
      {"", "pending", "emailed", "to_deposit", "deposited"}),
     ("document", DOCUMENT_STATES, DOCUMENT_ALLOWED, {"pending", "ready", "failed"}),
@@ -313,7 +315,7 @@ def invoice_in(status, trainer, client_user, kind="invoice"):
     issued = status != "draft"
     return Invoice.objects.create(
         session=session, kind=kind, status=status, payer_kind="company", buyer_name="X",
-        buyer_address="Y", description="Formation", quantity_hours=Decimal("14"),
+        buyer_address="Y", description="Formation",
         total_excl_tax=Decimal("100"), vat_amount=Decimal("0"), total_incl_tax=Decimal("100"),
         service_start=timezone.localdate(), service_end=timezone.localdate(),
         number=f"T-{status}" if issued else None,
@@ -321,7 +323,7 @@ def invoice_in(status, trainer, client_user, kind="invoice"):
         due_date=timezone.localdate() if issued else None,
         credited_invoice=Invoice.objects.create(
             session=session, status="cancelled", payer_kind="company", buyer_name="X",
-            buyer_address="Y", description="F", quantity_hours=1, total_excl_tax=1,
+            buyer_address="Y", description="F", total_excl_tax=1,
             total_incl_tax=1, service_start=timezone.localdate(),
             service_end=timezone.localdate(), number="T-origin",
             issue_date=timezone.localdate(),
