@@ -6,4 +6,4 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from . import panels, queues  # noqa: F401  (panels on session pages, staff work queue)
+        from . import next_steps, panels, queues  # noqa: F401  (registrations)

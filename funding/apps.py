@@ -6,4 +6,4 @@ class FundingConfig(AppConfig):
     verbose_name = "Financement"
 
     def ready(self):
-        from . import documents, panels, queues  # noqa: F401  (panels, documents, work queue)
+        from . import documents, next_steps, panels, queues  # noqa: F401  (registrations)

@@ -31,7 +31,8 @@ from .forms import (
     trainee_formset,
 )
 from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
-from .states import NEXT_ACTION, SESSION_STATES
+from .next_steps import CLIENT, TRAINER, next_step, next_steps
+from .states import SESSION_STATES
 
 PAGE_SIZE = 20
 # The share link's form, anonymous: bounded per address and per session (attempts, seconds).
@@ -66,7 +67,7 @@ def trainer_home(request):
             "status": status,
             "query": query,
             "statuses": TrainingSession.Status.choices,
-            "next_actions": NEXT_ACTION,
+            "next_steps": next_steps(page.object_list, viewer=TRAINER),
             "missing_payout": profile.missing_payout_fields,
         },
     )
@@ -318,7 +319,7 @@ def session_detail(request, pk):
             "session": session,
             "timeline": audit_timeline(session),
             "missing": services.session_missing(session) if session.is_editable else [],
-            "next_action": NEXT_ACTION[session.status],
+            "next_action": next_step(session, viewer=TRAINER),
             "link_url": _link_url(session),
             "send_form": SendLinkForm(),
             "cancel_form": CancelForm(),
@@ -527,7 +528,11 @@ def client_home(request):
     return render(
         request,
         "sessions/client_home.html",
-        {"company": request.user.company, "page": page, "next_actions": NEXT_ACTION},
+        {
+            "company": request.user.company,
+            "page": page,
+            "next_steps": next_steps(page.object_list, viewer=CLIENT),
+        },  # fmt: skip
     )
 
 
@@ -537,7 +542,7 @@ def client_session_detail(request, pk):
     return render(
         request,
         "sessions/client_session_detail.html",
-        {"session": session, "next_action": NEXT_ACTION[session.status],
+        {"session": session, "next_action": next_step(session, viewer=CLIENT),
          "total_minutes": services.total_minutes(session.days.all()),
          "documents": [d for d in current_documents(session) if d.status == "ready"]},
     )  # fmt: skip

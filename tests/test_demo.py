@@ -60,5 +60,14 @@ def test_the_demo_builds_a_session_at_every_step_and_is_safe_to_run_twice(
         ("training", Decimal("700.00")),
         ("dedit", Decimal("105.00")),
     ]
+    # The next step follows billing: the trainer of the paid session uploads their invoice;
+    # the client of the partial one pays its re-issued invoice, and sees nothing else.
+    from sessions.next_steps import CLIENT, TRAINER, next_steps
+
+    steps = next_steps([full, partial], viewer=TRAINER)
+    assert steps[full.pk] == "Déposez votre facture pour recevoir votre part"
+    client_steps = next_steps([full, partial], viewer=CLIENT)
+    assert client_steps[partial.pk] == f"Régler la facture {reissued.number}"
+    assert client_steps[full.pk] == "Rien à faire de votre côté pour l'instant."
     # Not everything is paid: no payout yet.
     assert not Payout.objects.filter(session=partial).exists()
