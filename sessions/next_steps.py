@@ -23,14 +23,19 @@ def provider(func: Callable[[list], dict[int, Step]]):
     return func
 
 
-def next_steps(sessions: Iterable, *, viewer: str) -> dict[int, str]:
-    """{session pk: text} for `viewer` (TRAINER, CLIENT or STAFF)."""
+def next_steps_detailed(sessions: Iterable) -> dict[int, Step]:
+    """{session pk: (who acts, text)}."""
     sessions = list(sessions)
     steps: dict[int, Step] = {s.pk: NEXT_ACTION[s.status] for s in sessions}
     for func in _PROVIDERS:
         steps.update(func(sessions))
+    return steps
+
+
+def next_steps(sessions: Iterable, *, viewer: str) -> dict[int, str]:
+    """{session pk: text} for `viewer` (TRAINER, CLIENT or STAFF)."""
     out = {}
-    for pk, (who, text) in steps.items():
+    for pk, (who, text) in next_steps_detailed(sessions).items():
         if viewer == CLIENT and who not in (CLIENT, ""):
             out[pk] = "Rien à faire de votre côté pour l'instant."
         else:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +32,7 @@ from .forms import (
     trainee_formset,
 )
 from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
-from .next_steps import CLIENT, TRAINER, next_step, next_steps
+from .next_steps import CLIENT, TRAINER, next_step, next_steps, next_steps_detailed
 from .states import SESSION_STATES
 
 PAGE_SIZE = 20
@@ -51,6 +52,38 @@ def _trainer_session(request, pk: int) -> TrainingSession:
 
 
 @role_required(Role.TRAINER)
+@require_POST
+def trainer_calendar_renew(request):
+    from ganapati.services import trainer_calendar_token_renew
+
+    trainer_calendar_token_renew(user=request.user)
+    messages.success(
+        request, "Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus. Abonnez votre "
+        "agenda à la nouvelle.",
+    )  # fmt: skip
+    return redirect("trainer_home")
+
+
+def trainer_calendar(request, token):
+    """Public but private: the URL's 192-bit secret is the only key (calendars cannot log in)."""
+    from .calendar import feed_bytes
+
+    if len(token) < 20:
+        raise Http404("Agenda introuvable.")
+    profile = (
+        TrainerProfile.objects.select_related("user")
+        .filter(calendar_token=token, user__is_active=True)
+        .first()
+    )
+    if profile is None:
+        raise Http404("Agenda introuvable.")
+    response = HttpResponse(feed_bytes(profile.user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@role_required(Role.TRAINER)
 def trainer_home(request):
     status = request.GET.get("statut") or None
     if status not in TrainingSession.Status.values:
@@ -59,6 +92,19 @@ def trainer_home(request):
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
+    mine = TrainingSession.objects.filter(trainer=request.user)
+    counts = dict(mine.values_list("status").annotate(n=Count("pk")).order_by())
+    # "Waiting for you": the trainer's own tasks among the sessions still under way (bounded).
+    active = list(
+        mine.exclude(status=TrainingSession.Status.CANCELLED).order_by("-created_at")[:50]
+    )
+    detailed = next_steps_detailed(active)
+    waiting = [(s, detailed[s.pk][1]) for s in active if detailed[s.pk][0] == TRAINER]
+    calendar_url = (
+        absolute_url(reverse("trainer_calendar", args=[profile.calendar_token]))
+        if profile.calendar_token
+        else ""
+    )
     return render(
         request,
         "sessions/trainer_home.html",
@@ -69,6 +115,12 @@ def trainer_home(request):
             "statuses": TrainingSession.Status.choices,
             "next_steps": next_steps(page.object_list, viewer=TRAINER),
             "missing_payout": profile.missing_payout_fields,
+            "counters": [
+                (value, label, counts.get(value, 0))
+                for value, label in TrainingSession.Status.choices
+            ],
+            "waiting": waiting,
+            "calendar_url": calendar_url,
         },
     )
 
