@@ -70,12 +70,12 @@ class FundingRequest(models.Model):
     subrogation = models.BooleanField("subrogation de paiement", default=False)
     valid_from = models.DateField("valable du", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
-    uploaded_at = models.DateTimeField("déposée le")
+    uploaded_at = models.DateTimeField("déposé le")
     reviewed_by = models.ForeignKey(
         "ganapati.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="vérifiée par",
+        verbose_name="vérifié par",
     )  # fmt: skip
-    reviewed_at = models.DateTimeField("vérifiée le", null=True, blank=True)
+    reviewed_at = models.DateTimeField("vérifié le", null=True, blank=True)
     rejection_reason = models.TextField("motif du refus", blank=True)
 
     class Meta:
