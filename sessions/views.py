@@ -129,12 +129,15 @@ def trainer_home(request):
 @require_http_methods(["GET", "POST"])
 def session_new(request):
     """Step 1 of a new session: from one of my programmes, or from scratch."""
-    form = TrainingForm(request.POST or None)
-    from_programme = NewSessionForm(request.POST or None, trainer=request.user)
+    # Each form shows its own errors only: the one submitted is bound, the other stays blank.
+    from_a_programme = request.method == "POST" and "programme" in request.POST
+    posted = request.POST if request.method == "POST" else None
+    form = TrainingForm(None if from_a_programme else posted)
+    from_programme = NewSessionForm(posted if from_a_programme else None, trainer=request.user)
     token = form_token_from(request) if request.method == "POST" else ""
     if request.method == "POST":
         try:
-            if "programme" in request.POST:
+            if from_a_programme:
                 if from_programme.is_valid():
                     session = services.session_create(
                         trainer=request.user,

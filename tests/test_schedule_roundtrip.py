@@ -60,3 +60,30 @@ def test_an_added_day_comes_with_the_usual_times_and_no_error_on_the_others(clie
     assert values["jours-1-date"] == ""
     assert (values["jours-1-morning_start"], values["jours-1-afternoon_end"]) == ("09:00", "17:00")
     assert "Ce champ est obligatoire" not in page
+
+
+def test_an_error_in_the_new_training_form_does_not_flag_the_programme_select(client, trainer):
+    from sessions.models import Programme
+
+    Programme.objects.create(trainer=trainer, title="Excel", duration_minutes=420)
+    login(client, trainer)
+    page = client.post(reverse("session_new"), {"title": ""}).content.decode()
+    summary = page[page.index("error-summary") :]
+    assert "Intitulé" in summary or "intitulé" in summary.lower()
+    programme_part = page[page.index("depuis-titre") : page.index("Ou décrivez")]
+    assert "field-invalid" not in programme_part and "error-summary" not in programme_part
+
+
+def test_the_client_form_shows_what_the_training_is_and_numeric_keyboards(client, trainer):
+    from sessions import links
+    from sessions import services as sessions
+
+    session = TrainingSessionFactory(trainer=trainer)
+    sessions.session_link_issue(session=session, actor=trainer)
+    session.refresh_from_db()
+    page = client.get(reverse("client_link", args=[links.make_token(session)])).content.decode()
+    assert "Objectifs" in page and "Lieu" in page
+    assert re.search(
+        r'name="siret"[^>]*inputmode="numeric"|inputmode="numeric"[^>]*name="siret"', page
+    )
+    assert re.search(r'autocomplete="tel"', page) and re.search(r'autocomplete="email"', page)
