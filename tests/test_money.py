@@ -137,6 +137,12 @@ def test_three_slots_of_1_h_20_make_4_h_not_3_h_59():
             28 * 60,
             ("2800.00", "0.00", "2800.00", "0.00"),
         ),
+        # AGEFICE (a self-employed manager's fund) reimburses the company after payment: no
+        # subrogation, so the company is invoiced for what was done — 7 h of 7 h: 980 €.
+        ("AGEFICE", "980", "700", False, 7 * 60, 7 * 60, ("980.00", "0.00", "980.00", "0.00")),
+        # FIFPL (liberal professions), half the day missed (3 h 30 of 7 h): 490 € done, dédit
+        # 30 % × 490 = 147 €; the FIFPL's 500 € is its business with the professional.
+        ("FIFPL", "980", "500", False, 7 * 60, 210, ("490.00", "0.00", "490.00", "147.00")),
         # Per-trainee price 3 × 450 €, company-funded, 1 h 20 slots × 3, all present.
         (
             "per trainee",
