@@ -3,6 +3,7 @@ from django.db.models import Count, Min
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
 from ganapati.admin_site import FoldedSearchMixin
+from ganapati.fields import format_minutes
 
 from .models import Programme, SessionDay, Trainee, TrainingSession
 
@@ -70,7 +71,7 @@ class TrainingSessionAdmin(FoldedSearchMixin, ReadOnlyAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["title", "trainer", "duration_minutes", "published", "updated_at"]
+    list_display = ["title", "trainer", "duration", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
@@ -79,3 +80,7 @@ class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="durée", ordering="duration_minutes")
+    def duration(self, obj):
+        return format_minutes(obj.duration_minutes)

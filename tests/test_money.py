@@ -137,6 +137,12 @@ def test_three_slots_of_1_h_20_make_4_h_not_3_h_59():
             28 * 60,
             ("2800.00", "0.00", "2800.00", "0.00"),
         ),
+        # AGEFICE (a self-employed manager's fund) reimburses the company after payment: no
+        # subrogation, so the company is invoiced for what was done — 7 h of 7 h: 980 €.
+        ("AGEFICE", "980", "700", False, 7 * 60, 7 * 60, ("980.00", "0.00", "980.00", "0.00")),
+        # FIFPL (liberal professions), half the day missed (3 h 30 of 7 h): 490 € done, dédit
+        # 30 % × 490 = 147 €; the FIFPL's 500 € is its business with the professional.
+        ("FIFPL", "980", "500", False, 7 * 60, 210, ("490.00", "0.00", "490.00", "147.00")),
         # Per-trainee price 3 × 450 €, company-funded, 1 h 20 slots × 3, all present.
         (
             "per trainee",
@@ -461,3 +467,104 @@ def test_split_invoices_carry_the_quotes_vat_to_the_cent(trainer, client_user, s
                 for i in billing.invoices_prepare(session=session, actor=staff)]  # fmt: skip
     assert sorted(i.vat_amount for i in invoices) == [Decimal("2.00"), Decimal("2.01")]
     assert sum(i.total_incl_tax for i in invoices) == Decimal("24.07")
+
+
+def test_one_partial_pec_session_with_an_absence_shows_the_same_minutes_and_amounts_everywhere(
+    client, trainer, client_user, staff, organisation, funders,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """2 800 € HT, 2 trainees × 2 days of 3 h 30 + 3 h 30; the OPCO grants 2 000 € under
+    subrogation; Stagiaire0 misses the first morning (3 h 30 of 28 h of trainee-hours, 1/8).
+    Written out by hand: the company signed for 800 €; the OPCO pays 2 000 × 7/8 = 1 750 €; the
+    company 800 × 7/8 = 700 €, plus the dédit of 30 % × 350 € = 105 €; Stagiaire0 did 10 h 30,
+    Stagiaire1 14 h; collected 2 555 €, and the commission (organisation's rate) on all of it."""
+    from documents.models import Document
+    from funding.services import (
+        client_commit_to_pay,
+        funding_request_upload,
+        funding_request_validate,
+    )
+
+    from .conftest import login
+    from .factories import attach_client
+    from .test_billing import render_certificates
+    from .test_documents import pdf_text
+    from .test_pec import pdf_bytes, upload
+
+    def text(document_or_invoice) -> str:
+        field = getattr(document_or_invoice, "file", None) or document_or_invoice.pdf
+        with field.open("rb") as handle:
+            return pdf_text(handle.read()).replace("\u202f", " ").replace("\u00a0", " ")
+
+    capture = django_capture_on_commit_callbacks
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    invoicing_funder(session.funder)
+    with capture(execute=True):
+        sessions.session_validate(session=session, actor=trainer)
+    with capture(execute=True):
+        request = funding_request_upload(
+            session=session, actor=client_user, upload=upload(pdf_bytes(), "accord.pdf"),
+            values={"decision": "partial", "file_number": "EP-1", "amount_granted": Decimal("2000"),
+                    "minutes_granted": 840, "subrogation": True},
+        )  # fmt: skip
+        funding_request_validate(request=request, actor=staff)
+    login(client, client_user)
+    page = client.get(f"/client/sessions/{session.pk}/financement/").content.decode()
+    assert "800,00" in page and "Dédit et abandon" not in page and "30 % du prix" in page
+    client.logout()
+    with capture(execute=True):
+        client_commit_to_pay(session=session, actor=client_user, ip=None)
+    convention = Document.objects.for_owner(session).filter(kind="convention").order_by("-version")
+    assert "montant facturé au client : 800,00 € HT" in text(convention.first())
+
+    clock.after(session)
+    with capture(execute=True):
+        sessions.session_start(session=session, actor=trainer)
+    absent, other = list(session.trainees.all())
+    first = session.days.first()
+    present = {
+        (t.pk, d.pk, h)
+        for t in (absent, other)
+        for d in session.days.all()
+        for h in ("am", "pm")
+        if not (t == absent and d == first and h == "am")
+    }
+    with capture(execute=True):
+        sessions.attendance_record(session=session, actor=trainer, present=present)
+        sessions.session_complete(
+            session=session, actor=trainer, results={t.pk: (True, "") for t in (absent, other)}
+        )
+    render_certificates(session)
+    certificate = Document.objects.for_owner(session).for_subject(absent).get(kind="certificat")
+    assert "10 h 30" in text(certificate)
+
+    with capture(execute=True):
+        drafts = billing.invoices_prepare(session=session, actor=staff)
+        invoices = {i.payer_kind: billing.invoice_issue(invoice=i, actor=staff) for i in drafts}
+    for invoice in invoices.values():
+        invoice.refresh_from_db()
+    opco, company = text(invoices["funder"]), text(invoices["company"])
+    assert "1 750,00 €" in opco and "10 h 30" in opco and "14 h" in opco and "EP-1" in opco
+    assert "24 h 30 sur 28 h" in opco
+    assert "700,00 €" in company and "105,00 €" in company and "Dédit" in company
+    assert "ni pris en charge par un OPCO" in company
+    with capture(execute=True):
+        for invoice in invoices.values():
+            billing.payment_record(
+                invoice=invoice,
+                actor=staff,
+                amount=invoice.total_incl_tax,
+                paid_on=timezone.localdate(),
+                payer="X",
+            )
+    payout = Payout.objects.get(session=session)
+    rate = organisation.commission_rate
+    commission = (Decimal("2555.00") * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    assert (payout.collected, payout.amount) == (
+        Decimal("2555.00"),
+        Decimal("2555.00") - commission,
+    )
+    login(client, trainer)
+    page = client.get(f"/formateur/sessions/{session.pk}/").content.decode()
+    amount = f"{payout.amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+    assert amount in page
