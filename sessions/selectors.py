@@ -11,15 +11,31 @@ from documents.selectors import is_current_version
 from ganapati import files
 from ganapati.models import JoinRequest, Role, User
 
-from .models import Programme, SessionDay, TrainingSession
+from .models import Programme, SessionDay, Trainee, TrainingSession
 
 
-def _with_summary(queryset: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
-    return queryset.select_related("company", "funder", "trainer").annotate(
-        first_date=Min("days__date"),
-        last_date=Max("days__date"),
-        trainee_count=Count("trainees", distinct=True),
+def with_summaries(sessions: list[TrainingSession]) -> list[TrainingSession]:
+    """Set first_date, last_date and trainee_count on the given sessions (one page of a list),
+    in two queries on their ids: a list is paginated on an index first, and only the page's
+    rows are aggregated (grouping all of a trainer's sessions before keeping 20 grew with data).
+    """
+    ids = [s.pk for s in sessions]
+    dates = {
+        row["session_id"]: (row["first"], row["last"])
+        for row in SessionDay.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(first=Min("date"), last=Max("date"))
+    }
+    counts = dict(
+        Trainee.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
     )
+    for session in sessions:
+        session.first_date, session.last_date = dates.get(session.pk, (None, None))
+        session.trainee_count = counts.get(session.pk, 0)
+    return sessions
 
 
 def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
@@ -54,7 +70,9 @@ def session_list_for(
         if reference.replace("-", "").isdigit():
             filters |= Q(pk=int(reference.split("-")[-1]))
         sessions = sessions.filter(filters)
-    return _with_summary(sessions).order_by("-created_at", "-pk")
+    # Ordered like the indexes of TrainingSession.Meta (trainer or company, then -created_at,
+    # -id): the page is read from the index; with_summaries() completes its rows.
+    return sessions.select_related("company", "funder", "trainer").order_by("-created_at", "-pk")
 
 
 def session_get_for(*, user: User, pk: int) -> TrainingSession:

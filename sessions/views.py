@@ -34,6 +34,7 @@ from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
 from .states import NEXT_ACTION, SESSION_STATES
 
 PAGE_SIZE = 20
+CATALOGUE_PAGE_SIZE = 30
 # The share link's form, anonymous: bounded per address and per session (attempts, seconds).
 LINK_POSTS_PER_IP = (20, 3600)
 LINK_POSTS_PER_SESSION = (30, 3600)
@@ -55,6 +56,7 @@ def trainer_home(request):
     query = request.GET.get("q", "").strip()
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     return render(
         request,
@@ -517,6 +519,7 @@ def session_contact_confirm(request, token):
 def client_home(request):
     sessions = selectors.session_list_for(user=request.user)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
     return render(
         request,
         "sessions/client_home.html",
@@ -540,8 +543,10 @@ def client_session_detail(request, pk):
 
 
 def catalogue(request):
+    programmes = selectors.published_programmes().order_by("title", "pk")
+    page = Paginator(programmes, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "sessions/catalogue.html", {"programmes": selectors.published_programmes()}
+        request, "sessions/catalogue.html", {"programmes": page.object_list, "page": page}
     )
 
 
