@@ -203,6 +203,18 @@ def wrk(port: int, url: str, cookie: str | None, duration: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def settle(port: int) -> None:
+    """Wait until the workers have drained what wrk left queued (requests still in flight when
+    it stopped), so that a slow page does not eat into the next page's measurement."""
+    deadline = time.monotonic() + 180
+    quick = 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.monotonic()
+        check(port, "/__bench__/minimal/", None)
+        quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+        time.sleep(0.05)
+
+
 def run_size(n: int, duration: int, rounds: int, only: set[str] | None) -> dict[str, float]:
     reset_database()
     started = time.monotonic()
@@ -224,6 +236,7 @@ def run_size(n: int, duration: int, rounds: int, only: set[str] | None) -> dict[
             for label, who, url_of in pages:
                 cookie = ids["cookies"][who] if who else None
                 results[label].append(wrk(port, url_of(ids), cookie, duration))
+                settle(port)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait()
