@@ -15,7 +15,7 @@ from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
-from ganapati.selectors import audit_timeline, organisation_get_or_none
+from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
 from ganapati.services import absolute_url
 
 from . import documents as session_documents
@@ -555,7 +555,7 @@ def programme_public(request, pk):
     return render(
         request,
         "sessions/programme_public.html",
-        {"programme": programme, "organisation": organisation_get_or_none()},
+        {"programme": programme, "organisation": organisation_for_pages()},
     )
 
 

@@ -103,3 +103,16 @@ def test_the_catalogue_is_paginated(client, trainer, client_user, staff, funders
     second = client.get("/programmes/?page=2").content.decode()
     assert second.count('class="session-item"') == 1
     assert client.get("/programmes/?page=zzz").status_code == 200
+
+
+def test_pages_read_the_organisation_once_and_see_its_change(
+    client, organisation, django_assert_max_num_queries
+):
+    from ganapati.selectors import organisation_for_pages
+
+    client.get("/programmes/")  # the process reads the identity once...
+    with django_assert_max_num_queries(0):
+        assert organisation_for_pages().legal_name == organisation.legal_name
+    organisation.legal_name = "Nouvelle Raison Sociale SAS"
+    organisation.save()  # ...and forgets it when it changes
+    assert "Nouvelle Raison Sociale SAS" in client.get("/programmes/").content.decode()
