@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from funding.money import session_split
 from ganapati.panels import panel, row_panel
 from ganapati.selectors import organisation_for_pages
-from sessions.pricing import session_amounts
 
 from .models import Invoice, Payout
 from .services import commission_rate_for, trainer_share
@@ -43,7 +43,9 @@ def trainer_session_share(request, session):
     organisation = organisation_for_pages()
     if organisation is None or session.price_excl_tax is None:
         return {"session": session, "share": {}}
-    total = session_amounts(session, organisation).total_excl_tax
+    # What the session's invoices will bring in (funding.money: absences and dédit included
+    # once the session is over), before the commission.
+    total = session_split(session, organisation).total
     rate = commission_rate_for(session.trainer, organisation)
     _, amount = trainer_share(total, rate)
     return {"session": session, "share": {"estimate": amount, "rate": rate, "total": total}}

@@ -214,9 +214,17 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
     request = validated_request(session)
     several = len(plan) > 1 or bool(active)
     invoices = []
+    invoiced = Decimal("0.00")
+    vat_so_far = Decimal("0.00")
     for part in plan:
         amount = part["total"]
         rate, vat = _vat(amount, organisation)
+        if rate is not None and part is plan[-1] and len(plan) > 1:
+            # The invoices of one session add up to the quote's VAT to the cent: the last one
+            # takes the VAT of the whole less what the others carry (one cent at most apart).
+            vat = _vat(invoiced + amount, organisation)[1] - vat_so_far
+        invoiced += amount
+        vat_so_far += vat
         if part["payer_kind"] == Invoice.PayerKind.FUNDER:
             funder = request.funder
             _funder_ready(funder)

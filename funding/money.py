@@ -95,8 +95,8 @@ def commitment(price: Decimal, granted: Decimal, subrogation: bool) -> Decimal:
 
 def split(terms: Terms) -> Split:
     if terms.planned_minutes == 0 or terms.realised_minutes == terms.planned_minutes:
-        done = terms.price
-        funder = terms.granted if terms.subrogation else Decimal("0.00")
+        done = cents(terms.price)
+        funder = cents(terms.granted) if terms.subrogation else Decimal("0.00")
     else:
         ratio = Decimal(terms.realised_minutes) / Decimal(terms.planned_minutes)
         done = cents(terms.price * ratio)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Min
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
+from ganapati.fields import format_minutes
 
 from .models import Programme, SessionDay, Trainee, TrainingSession
 
@@ -69,7 +70,7 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["title", "trainer", "duration_minutes", "published", "updated_at"]
+    list_display = ["title", "trainer", "duration", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
@@ -78,3 +79,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="durée", ordering="duration_minutes")
+    def duration(self, obj):
+        return format_minutes(obj.duration_minutes)

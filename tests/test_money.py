@@ -5,7 +5,7 @@ by hand."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import transaction
@@ -68,7 +68,7 @@ def test_the_split_never_gives_the_funder_more_than_granted_and_adds_up_to_the_c
         assert (s.done, s.dedit) == (t.price, 0)
         assert s.funder == (t.granted if t.subrogation else 0)
     if t.realised_minutes == 0:
-        assert s.done == 0 and s.dedit == (t.price * Decimal("0.3")).quantize(CENT)
+        assert s.done == 0 and s.dedit == (t.price * Decimal("0.3")).quantize(CENT, ROUND_HALF_UP)
 
 
 @given(st.integers(min_value=0, max_value=9999), st.integers(min_value=0, max_value=59))
@@ -137,6 +137,12 @@ def test_three_slots_of_1_h_20_make_4_h_not_3_h_59():
             28 * 60,
             ("2800.00", "0.00", "2800.00", "0.00"),
         ),
+        # AGEFICE (a self-employed manager's fund) reimburses the company after payment: no
+        # subrogation, so the company is invoiced for what was done — 7 h of 7 h: 980 €.
+        ("AGEFICE", "980", "700", False, 7 * 60, 7 * 60, ("980.00", "0.00", "980.00", "0.00")),
+        # FIFPL (liberal professions), half the day missed (3 h 30 of 7 h): 490 € done, dédit
+        # 30 % × 490 = 147 €; the FIFPL's 500 € is its business with the professional.
+        ("FIFPL", "980", "500", False, 7 * 60, 210, ("490.00", "0.00", "490.00", "147.00")),
         # Per-trainee price 3 × 450 €, company-funded, 1 h 20 slots × 3, all present.
         (
             "per trainee",
@@ -349,7 +355,7 @@ def test_generated_sessions_are_invoiced_and_paid_out_consistently(
                     payer="X",
                 )
             payout = Payout.objects.get(session=session)
-            commission = (total * Decimal(case["rate"]) / 100).quantize(CENT)
+            commission = (total * Decimal(case["rate"]) / 100).quantize(CENT, ROUND_HALF_UP)
             assert payout.collected == total
             assert payout.amount == total - commission >= 0
             raise Rollback
@@ -362,10 +368,12 @@ def test_generated_sessions_are_invoiced_and_paid_out_consistently(
 # --- The database and the services refuse nonsense ----------------------------------------------
 
 
-def test_a_commission_rate_over_100_is_refused_by_the_database(trainer):
+def test_a_commission_rate_over_100_is_refused_by_the_database(trainer, organisation):
     from django.db import IntegrityError
 
-    profile = trainer.trainer_profile
+    from .factories import TrainerProfileFactory
+
+    profile = TrainerProfileFactory(user=trainer)
     profile.commission_rate = Decimal("150")
     with pytest.raises(IntegrityError), transaction.atomic():
         profile.save()
@@ -439,3 +447,124 @@ def test_no_certificate_for_a_trainee_absent_throughout(
         .values_list("subject_id", flat=True)
     )
     assert subjects == {present.pk}
+
+
+def test_split_invoices_carry_the_quotes_vat_to_the_cent(trainer, client_user, staff,
+                                                         organisation, funders):  # fmt: skip
+    """20,06 € HT at 20 %: the quote's VAT is 4,01 €. Split 10,03 € + 10,03 € between the OPCO
+    and the company, each rounded alone would carry 2,01 € (4,02 € in all, a cent too many)."""
+    from sessions.pricing import session_amounts
+
+    organisation.vat_exempt, organisation.vat_rate = False, Decimal("20.00")
+    organisation.save()
+    case = {"days": [("3h30", "3h30")], "trainees": 1, "absences": set(),
+            "basis": "per_session", "unit": Decimal("20.06"), "decision": "partial",
+            "granted": Decimal("10.03"), "subrogation": True, "rate": "0"}  # fmt: skip
+    session = run_case(case, trainer, client_user, staff)
+    quote = session_amounts(session, organisation)
+    assert (quote.vat_amount, quote.total_incl_tax) == (Decimal("4.01"), Decimal("24.07"))
+    invoices = [billing.invoice_issue(invoice=i, actor=staff)
+                for i in billing.invoices_prepare(session=session, actor=staff)]  # fmt: skip
+    assert sorted(i.vat_amount for i in invoices) == [Decimal("2.00"), Decimal("2.01")]
+    assert sum(i.total_incl_tax for i in invoices) == Decimal("24.07")
+
+
+def test_one_partial_pec_session_with_an_absence_shows_the_same_minutes_and_amounts_everywhere(
+    client, trainer, client_user, staff, organisation, funders,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """2 800 € HT, 2 trainees × 2 days of 3 h 30 + 3 h 30; the OPCO grants 2 000 € under
+    subrogation; Stagiaire0 misses the first morning (3 h 30 of 28 h of trainee-hours, 1/8).
+    Written out by hand: the company signed for 800 €; the OPCO pays 2 000 × 7/8 = 1 750 €; the
+    company 800 × 7/8 = 700 €, plus the dédit of 30 % × 350 € = 105 €; Stagiaire0 did 10 h 30,
+    Stagiaire1 14 h; collected 2 555 €, and the commission (organisation's rate) on all of it."""
+    from documents.models import Document
+    from funding.services import (
+        client_commit_to_pay,
+        funding_request_upload,
+        funding_request_validate,
+    )
+
+    from .conftest import login
+    from .factories import attach_client
+    from .test_billing import render_certificates
+    from .test_documents import pdf_text
+    from .test_pec import pdf_bytes, upload
+
+    def text(document_or_invoice) -> str:
+        field = getattr(document_or_invoice, "file", None) or document_or_invoice.pdf
+        with field.open("rb") as handle:
+            return pdf_text(handle.read()).replace("\u202f", " ").replace("\u00a0", " ")
+
+    capture = django_capture_on_commit_callbacks
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    invoicing_funder(session.funder)
+    with capture(execute=True):
+        sessions.session_validate(session=session, actor=trainer)
+    with capture(execute=True):
+        request = funding_request_upload(
+            session=session, actor=client_user, upload=upload(pdf_bytes(), "accord.pdf"),
+            values={"decision": "partial", "file_number": "EP-1", "amount_granted": Decimal("2000"),
+                    "minutes_granted": 840, "subrogation": True},
+        )  # fmt: skip
+        funding_request_validate(request=request, actor=staff)
+    login(client, client_user)
+    page = client.get(f"/client/sessions/{session.pk}/financement/").content.decode()
+    assert "800,00" in page and "Dédit et abandon" not in page and "30 % du prix" in page
+    client.logout()
+    with capture(execute=True):
+        client_commit_to_pay(session=session, actor=client_user, ip=None)
+    convention = Document.objects.for_owner(session).filter(kind="convention").order_by("-version")
+    assert "montant facturé au client : 800,00 € HT" in text(convention.first())
+
+    clock.after(session)
+    with capture(execute=True):
+        sessions.session_start(session=session, actor=trainer)
+    absent, other = list(session.trainees.all())
+    first = session.days.first()
+    present = {
+        (t.pk, d.pk, h)
+        for t in (absent, other)
+        for d in session.days.all()
+        for h in ("am", "pm")
+        if not (t == absent and d == first and h == "am")
+    }
+    with capture(execute=True):
+        sessions.attendance_record(session=session, actor=trainer, present=present)
+        sessions.session_complete(
+            session=session, actor=trainer, results={t.pk: (True, "") for t in (absent, other)}
+        )
+    render_certificates(session)
+    certificate = Document.objects.for_owner(session).for_subject(absent).get(kind="certificat")
+    assert "10 h 30" in text(certificate)
+
+    with capture(execute=True):
+        drafts = billing.invoices_prepare(session=session, actor=staff)
+        invoices = {i.payer_kind: billing.invoice_issue(invoice=i, actor=staff) for i in drafts}
+    for invoice in invoices.values():
+        invoice.refresh_from_db()
+    opco, company = text(invoices["funder"]), text(invoices["company"])
+    assert "1 750,00 €" in opco and "10 h 30" in opco and "14 h" in opco and "EP-1" in opco
+    assert "24 h 30 sur 28 h" in opco
+    assert "700,00 €" in company and "105,00 €" in company and "Dédit" in company
+    assert "ni pris en charge par un OPCO" in company
+    with capture(execute=True):
+        for invoice in invoices.values():
+            billing.payment_record(
+                invoice=invoice,
+                actor=staff,
+                amount=invoice.total_incl_tax,
+                paid_on=timezone.localdate(),
+                payer="X",
+            )
+    payout = Payout.objects.get(session=session)
+    rate = organisation.commission_rate
+    commission = (Decimal("2555.00") * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    assert (payout.collected, payout.amount) == (
+        Decimal("2555.00"),
+        Decimal("2555.00") - commission,
+    )
+    login(client, trainer)
+    page = client.get(f"/formateur/sessions/{session.pk}/").content.decode()
+    amount = f"{payout.amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+    assert amount in page
