@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -168,11 +168,18 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The balance column sums the payments in the list's own query (one query per row
-        # before: 106 queries for 100 invoices).
+        # before: 106 queries for 100 invoices), per row shown (a correlated subquery, not a
+        # GROUP BY over every invoice).
+        paid = (
+            Payment.objects.filter(invoice=OuterRef("pk"))
+            .values("invoice")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(paid_total=Coalesce(Sum("payments__amount"), Decimal("0.00")))
+            .annotate(paid_total=Coalesce(Subquery(paid), Decimal("0.00")))
         )
 
     @admin.display(description="Solde")

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.db.models import Count, Min
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
 from ganapati.fields import format_minutes
@@ -45,10 +46,24 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
     readonly_fields = ["timeline"]
 
     def get_queryset(self, request):
+        # Correlated subqueries, computed for the page's rows only (a GROUP BY over every
+        # session joined with its days and trainees grew with the data).
+        first_day = (
+            SessionDay.objects.filter(session=OuterRef("pk"))
+            .values("session")
+            .annotate(first=Min("date"))
+            .values("first")
+        )
+        trainees = (
+            Trainee.objects.filter(session=OuterRef("pk"))
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(first_day=Min("days__date"), trainee_count=Count("trainees", distinct=True))
+            .annotate(first_day=Subquery(first_day), trainee_count=Coalesce(Subquery(trainees), 0))
         )
 
     @admin.display(description="Référence", ordering="pk")

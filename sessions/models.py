@@ -235,6 +235,8 @@ class TrainingSession(TrainingContent):
                 name="session_trainer_status_recent",
             ),
             models.Index(fields=["company", "-created_at", "-id"], name="session_company_recent"),
+            # The staff's list in the admin (every session, newest first).
+            models.Index(fields=["-created_at", "-id"], name="session_recent"),
         ]
         constraints = [
             models.CheckConstraint(
