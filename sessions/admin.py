@@ -41,6 +41,7 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "funding_mode", "funder", "validated_at"]
     search_fields = ["title", "company__legal_name", "company__siret", "trainer__email"]
     list_select_related = ["trainer", "company"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
     date_hierarchy = "created_at"
     inlines = [SessionDayInline, TraineeInline]
     readonly_fields = ["timeline"]
@@ -89,6 +90,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
     fields = ["published"]
     readonly_fields = []
 
