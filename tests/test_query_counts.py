@@ -147,3 +147,15 @@ def test_the_audit_export_fetches_its_sessions_pieces_in_bulk(
     assert queries_three <= queries_one, (queries_one, queries_three)
     # Every piece is still there: three sessions' folders, each with what one had.
     assert len(names_three) - 1 == 3 * (len(names_one) - 1)
+
+
+def test_templates_are_compiled_once_per_process():
+    """Django's cached loader (on whenever TEMPLATES sets no "loaders"): a template is parsed
+    once per process, not at every request."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    engine = engines["django"].engine
+    assert isinstance(engine.template_loaders[0], Loader)
+    first = engine.get_template("sessions/catalogue.html")
+    assert engine.get_template("sessions/catalogue.html") is first  # compiled once, kept
