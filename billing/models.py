@@ -116,6 +116,10 @@ class Invoice(models.Model):
         verbose_name = "facture ou avoir"
         verbose_name_plural = "factures et avoirs"
         ordering = ["-issue_date", "-number", "-pk"]
+        indexes = [
+            # The admin's list, newest first (read from the index, one page at a time).
+            models.Index(fields=["-issue_date", "-number", "-id"], name="invoice_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft", number__isnull=True)

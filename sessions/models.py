@@ -116,6 +116,13 @@ class Programme(TrainingContent):
         verbose_name = "programme de formation"
         verbose_name_plural = "programmes de formation"
         ordering = ["title"]
+        indexes = [
+            # The public catalogue: published programmes by title, one page at a time.
+            models.Index(
+                fields=["title", "id"], condition=models.Q(published=True),
+                name="programme_published_title",
+            ),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(price_excl_tax__isnull=True)
@@ -219,6 +226,18 @@ class TrainingSession(TrainingContent):
         verbose_name = "session de formation"
         verbose_name_plural = "sessions de formation"
         ordering = ["-created_at", "-pk"]
+        # One per list filter + order, so a page is read from the index whatever the number
+        # of sessions: the trainer's dashboard (optionally by status), the client space.
+        indexes = [
+            models.Index(fields=["trainer", "-created_at", "-id"], name="session_trainer_recent"),
+            models.Index(
+                fields=["trainer", "status", "-created_at", "-id"],
+                name="session_trainer_status_recent",
+            ),
+            models.Index(fields=["company", "-created_at", "-id"], name="session_company_recent"),
+            # The staff's list in the admin (every session, newest first).
+            models.Index(fields=["-created_at", "-id"], name="session_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(

@@ -16,7 +16,7 @@ from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
-from ganapati.selectors import audit_timeline, organisation_get_or_none
+from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
 from ganapati.services import absolute_url
 
 from . import documents as session_documents
@@ -36,6 +36,7 @@ from .next_steps import CLIENT, TRAINER, next_step, next_steps, next_steps_detai
 from .states import SESSION_STATES
 
 PAGE_SIZE = 20
+CATALOGUE_PAGE_SIZE = 30
 # The share link's form, anonymous: bounded per address and per session (attempts, seconds).
 LINK_POSTS_PER_IP = (20, 3600)
 LINK_POSTS_PER_SESSION = (30, 3600)
@@ -91,6 +92,7 @@ def trainer_home(request):
     query = request.GET.get("q", "").strip()
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     mine = TrainingSession.objects.filter(trainer=request.user)
     counts = dict(mine.values_list("status").annotate(n=Count("pk")).order_by())
@@ -580,6 +582,7 @@ def session_contact_confirm(request, token):
 def client_home(request):
     sessions = selectors.session_list_for(user=request.user)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
     return render(
         request,
         "sessions/client_home.html",
@@ -608,10 +611,12 @@ def client_session_detail(request, pk):
 
 def catalogue(request):
     query = request.GET.get("q", "").strip()[:100]
+    programmes = selectors.published_programmes(query).order_by("title", "pk")
+    page = Paginator(programmes, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "sessions/catalogue.html",
-        {"programmes": selectors.published_programmes(query), "query": query},
+        {"programmes": page.object_list, "page": page, "query": query},
     )
 
 
@@ -620,7 +625,7 @@ def programme_public(request, pk):
     return render(
         request,
         "sessions/programme_public.html",
-        {"programme": programme, "organisation": organisation_get_or_none()},
+        {"programme": programme, "organisation": organisation_for_pages()},
     )
 
 
