@@ -74,7 +74,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
-    fields = ["published"]
+    # The BPF classification (cerfa 10443) is staff's to check; sessions made later copy it.
+    fields = ["published", "bpf_objective", "rncp_level", "nsf_codes"]
     readonly_fields = []
 
     def has_add_permission(self, request):
