@@ -205,6 +205,29 @@ def round_hours(minutes: int) -> int:
     return (minutes + 30) // 60
 
 
+# The frames whose lines add up to a total box, in the form's order.
+HOUR_GROUPS = {
+    "F1-TOTAL": ["F1-a", "F1-b", "F1-c", "F1-d", "F1-e"],
+    "F3-TOTAL": ["F3-a", "F3-b", "F3-c", "F3-d", "F3-e", "F3-f"],
+    "F4-TOTAL": ["F4-1", "F4-2", "F4-3", "F4-4", "F4-5", "F4-AUTRES"],
+}
+
+
+def apportion_hours(minutes: list[int]) -> list[int]:
+    """Whole hours for lines whose total is rounded once, so that the printed lines add up to
+    the printed total (largest remainder; ties go to the first line in the form's order).
+
+    Rounding each line alone would not: 52 h 30 + 3 h 30 + 14 h is 70 h, but 53 + 4 + 14 is
+    71; here it gives 53 + 3 + 14."""
+    total = round_hours(sum(minutes))
+    hours = [m // 60 for m in minutes]
+    left = total - sum(hours)
+    by_remainder = sorted(range(len(minutes)), key=lambda i: (-(minutes[i] % 60), i))
+    for i in by_remainder[:left]:
+        hours[i] += 1
+    return hours
+
+
 @dataclass
 class Line:
     code: str
@@ -281,8 +304,10 @@ def _revenue(lines: dict[str, Line], start, end, excluded: list[dict]) -> None:
          label) in rows:  # fmt: skip
         signed = -amount if kind == Invoice.Kind.CREDIT_NOTE else amount
         if line_kind != InvoiceLine.Kind.TRAINING:
-            excluded.append({"invoice": invoice_id, "number": number, "amount": str(signed),
-                             "reason": f"« {label} » : dédit, pas un produit de formation"})  # fmt: skip
+            reason = f"« {label} » : dédit, pas un produit de formation"
+            excluded.append(
+                {"invoice": invoice_id, "number": number, "amount": str(signed), "reason": reason}
+            )
             continue
         code = revenue_line(
             payer_kind=payer_kind, funder_kind=funder_kind,
@@ -359,7 +384,7 @@ def _people(lines: dict[str, Line], start, end, checks: list[dict]) -> None:
     for session_id, session in sessions.items():
         codes = session.nsf_codes or (session.programme.nsf_codes if session.programme else [])
         nsf_of[session_id] = codes[0] if codes else None
-    for (session_id, trainee_id), minutes in per_trainee.items():
+    for (session_id, _trainee_id), minutes in per_trainee.items():
         if nsf_of[session_id]:
             nsf_minutes[nsf_of[session_id]] += minutes
     # The five main specialities by hours-trainee (then by code), the rest on "Autres".
@@ -467,6 +492,12 @@ def as_json(result: Result) -> dict:
     rounded["C-2"] = sum(rounded[c] for c in FUNDS_LINES)
     rounded["C-TOTAL"] = sum(rounded[c] for c in REVENUE_LINES)
     rounded["D-TOTAL"] = rounded["D-SAL"] + rounded["D-ACH"]
+    hours = {code: round_hours(line.minutes) for code, line in result.lines.items()}
+    for total, codes in HOUR_GROUPS.items():
+        for code, value in zip(codes, apportion_hours([result.lines[c].minutes for c in codes]),
+                               strict=True):  # fmt: skip
+            hours[code] = value
+        hours[total] = sum(hours[c] for c in codes)
     for code, line in result.lines.items():
         box = {"code": code, "label": line.label, "kind": line.kind, "note": line.note}
         if line.kind == EUR:
@@ -480,7 +511,7 @@ def as_json(result: Result) -> dict:
         else:
             box["headcount"] = line.headcount
             if line.kind != COUNT:
-                box["hours"] = round_hours(line.minutes)
+                box["hours"] = hours[code]
                 box["minutes"] = line.minutes
         if line.kind != EUR or code.startswith("D"):
             box["sessions"] = {str(k): v for k, v in sorted(line.sessions.items())}

@@ -376,8 +376,10 @@ class BpfReport(models.Model):
     sha256 = models.CharField("SHA-256 des chiffres", max_length=64, blank=True)
     computed_at = models.DateTimeField("calculé le", null=True, blank=True)
     locked_at = models.DateTimeField("verrouillé le", null=True, blank=True)
-    locked_by = models.ForeignKey("ganapati.User", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name="verrouillé par")  # fmt: skip
+    locked_by = models.ForeignKey(
+        "ganapati.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="verrouillé par",
+    )  # fmt: skip
     # Set when the data behind a locked year no longer gives the frozen figures.
     changed_after_lock = models.BooleanField("données modifiées après verrouillage",
                                              default=False)  # fmt: skip

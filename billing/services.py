@@ -22,8 +22,8 @@ from ganapati.services import log_action
 
 from .control import pre_invoicing_check
 from .models import (
-    BpfReport,
     MAX_PAYMENT,
+    BpfReport,
     Invoice,
     InvoiceLine,
     NumberSequence,

@@ -118,9 +118,6 @@ class TrainingContent(models.Model):
         "base du prix", max_length=12, choices=PriceBasis.choices, default=PriceBasis.PER_SESSION
     )
 
-    class Meta:
-        abstract = True
-
     # What the BPF (cerfa 10443) needs; distance learning is `format` (remote or mixed).
     bpf_objective = models.CharField(
         "objectif (bilan pédagogique et financier)", max_length=5,
@@ -134,6 +131,9 @@ class TrainingContent(models.Model):
         "spécialités (codes NSF)", default=list, blank=True, validators=[validate_nsf_codes],
         help_text="Jusqu'à 5 codes à 3 chiffres, le principal d'abord (ex. 314 comptabilité).",
     )  # fmt: skip
+
+    class Meta:
+        abstract = True
 
     CONTENT_FIELDS = [
         "title", "objectives", "audience", "prerequisites", "modules", "methods", "assessment",
