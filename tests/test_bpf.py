@@ -53,8 +53,10 @@ def issue(session, *, on, amount, payer="company", funder=None, credit_of=None, 
         total_excl_tax=Decimal(amount), total_incl_tax=Decimal(amount), issue_date=on,
         service_start=on, service_end=on,
     )  # fmt: skip
-    InvoiceLine.objects.create(invoice=invoice, position=1, kind=kind, label="Formation",
-                               quantity=1, unit_price=Decimal(amount), amount=Decimal(amount))  # fmt: skip
+    InvoiceLine.objects.create(
+        invoice=invoice, position=1, kind=kind, label="Formation", quantity=1,
+        unit_price=Decimal(amount), amount=Decimal(amount),
+    )  # fmt: skip
     return invoice
 
 
@@ -92,10 +94,14 @@ def year_2025(db, organisation):
     opco = Funder.objects.get(code="opcoep")
     agefice = Funder.objects.get(code="agefice")
     employees = [("Alice", "employee"), ("Bruno", "employee"), ("Chloe", "employee")]
-    s1 = make_session(julien, title="Comptabilité", dates=[D(2025, 3, 10), D(2025, 3, 11)],
-                      trainees=employees, nsf=["314"], absent={(2, D(2025, 3, 11), "pm")})  # fmt: skip
-    s2 = make_session(julien, title="Paie", dates=[D(2025, 6, 16)], nsf=["315", "314"],
-                      objective="rs", trainees=[("Denis", "employee"), ("Emma", "employee")])  # fmt: skip
+    s1 = make_session(
+        julien, title="Comptabilité", dates=[D(2025, 3, 10), D(2025, 3, 11)],
+        trainees=employees, nsf=["314"], absent={(2, D(2025, 3, 11), "pm")},
+    )  # fmt: skip
+    s2 = make_session(
+        julien, title="Paie", dates=[D(2025, 6, 16)], nsf=["315", "314"], objective="rs",
+        trainees=[("Denis", "employee"), ("Emma", "employee")],
+    )  # fmt: skip
     s3 = make_session(ines, title="Python", dates=[D(2025, 12, 22), D(2026, 1, 5)],
                       nsf=["326"], objective="rncp", level="6-8", format="remote",
                       trainees=[("Farid", "other"), ("Gina", "other")])  # fmt: skip
@@ -267,8 +273,9 @@ def test_locking_freezes_the_year_and_later_changes_are_flagged(year_2025, staff
 
 
 def test_a_draft_or_empty_report_refuses_what_its_state_forbids(db, staff, organisation):
-    report = BpfReport.objects.create(year=2024, period_start=D(2024, 1, 1),
-                                      period_end=D(2024, 12, 31), form_version="10443*17")  # fmt: skip
+    report = BpfReport.objects.create(
+        year=2024, period_start=D(2024, 1, 1), period_end=D(2024, 12, 31), form_version="10443*17"
+    )
     with pytest.raises(DomainError, match="Calculez"):
         services.bpf_lock(report=report, actor=staff)
     with pytest.raises(DomainError, match="verrouillé"):
@@ -279,8 +286,9 @@ def test_a_draft_or_empty_report_refuses_what_its_state_forbids(db, staff, organ
     assert report.status == "draft"
 
 
-def test_the_year_is_computed_in_a_bounded_number_of_queries(year_2025,
-                                                            django_assert_max_num_queries):  # fmt: skip
+def test_the_year_is_computed_in_a_bounded_number_of_queries(
+    year_2025, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
         bpf.compute(2025)
 
