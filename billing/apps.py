@@ -6,4 +6,4 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from . import panels  # noqa: F401  (registers the panels shown on session pages)
+        from . import documents, panels  # noqa: F401  (registers the BPF document and the panels)

@@ -560,3 +560,24 @@ def csv_rows(figures: dict) -> list[list]:
 
 def sessions_in(figures: dict) -> set[int]:
     return {int(pk) for box in figures["lines"] for pk in box.get("sessions", {})}
+
+
+SECTION_TITLES = {
+    "C": "C. Bilan financier hors taxes : origine des produits",
+    "D": "D. Bilan financier hors taxes : charges",
+    "E": "E. Personnes dispensant des heures de formation",
+    "F1": "F-1. Type de stagiaires",
+    "F2": "F-2. Activité sous-traitée",
+    "F3": "F-3. Objectif général des prestations",
+    "F4": "F-4. Spécialités de formation",
+    "G": "G. Stagiaires confiés par un autre organisme de formation",
+}
+
+
+def sections(figures: dict) -> list[tuple[str, list[dict]]]:
+    """The boxes grouped by frame of the form, in its order."""
+    sections: dict[str, list[dict]] = {}
+    for box in figures.get("lines", []):
+        frame = box["code"].split("-")[0]
+        sections.setdefault(frame, []).append(box)
+    return [(SECTION_TITLES.get(frame, frame), boxes) for frame, boxes in sections.items()]

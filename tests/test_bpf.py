@@ -305,3 +305,56 @@ def test_apportioned_hours_add_up_to_the_rounded_total(minutes, expected):
 
 def _csv(text):
     return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_staff_compute_review_drill_down_export_and_lock_from_the_admin(
+    client, staff, trainer, year_2025
+):
+    from .conftest import login
+    from .test_documents import pdf_text
+
+    login(client, staff)
+    page = client.get("/admin/billing/bpfreport/")
+    assert page.status_code == 200 and "Calculer le BPF" in page.content.decode()
+    bad = client.post("/admin/billing/bpfreport/calculer/", {"year": "deux mille"}, follow=True)
+    assert "Indiquez l&#x27;année de clôture" in bad.content.decode()
+
+    review = client.post("/admin/billing/bpfreport/calculer/", {"year": "2025"}, follow=True)
+    html = review.content.decode()
+    report = BpfReport.objects.get(year=2025)
+    assert review.status_code == 200 and "BPF 2025 calculé." in html
+    assert "Les totaux F-1, F-3 et F-4 concordent." in html
+    assert "dédit, pas un produit de formation" in html
+
+    # Drill-down: line 1 is S2's two invoices and its credit note, with their signed amounts.
+    detail = client.get(f"/admin/billing/bpfreport/{report.pk}/ligne/C-1/").content.decode()
+    for invoice in Invoice.objects.filter(session=year_2025["s2"]):
+        assert invoice.number in detail
+    assert "<td>-1500.00</td>" in detail and "exactement 1500.00 €" in detail
+    detail = client.get(f"/admin/billing/bpfreport/{report.pk}/ligne/F1-e/").content.decode()
+    assert year_2025["s3"].reference in detail and "14 h" in detail
+    assert client.get(f"/admin/billing/bpfreport/{report.pk}/ligne/Z-9/").status_code == 404
+
+    export = client.get(f"/admin/billing/bpfreport/{report.pk}/csv/")
+    rows = _csv(export.content.decode("utf-8-sig"))
+    assert rows[0] == ["ligne", "libellé", "montant (€)", "nombre", "heures"]
+    assert ["C-TOTAL", "Total des produits réalisés au titre de la formation professionnelle",
+            "5851", "", ""] in rows  # fmt: skip
+    assert ["F3-TOTAL", "Total F-3 (a + b + c + d + e + f)", "", "8", "70"] in rows
+
+    document = client.get(f"/admin/billing/bpfreport/{report.pk}/pdf/")
+    assert document["Content-Type"] == "application/pdf"
+    text = pdf_text(document.content)
+    assert "Bilan pédagogique et financier" in text and "10443*17" in text
+    assert "01/01/2025 au 31/12/2025" in text and "5851" in text
+
+    locked = client.post(f"/admin/billing/bpfreport/{report.pk}/verrouiller/", follow=True)
+    assert "ses chiffres sont figés" in locked.content.decode()
+    report.refresh_from_db()
+    assert report.status == "locked" and report.locked_by == staff
+    again = client.post("/admin/billing/bpfreport/calculer/", {"year": "2025"}, follow=True)
+    assert "est verrouillé" in again.content.decode()
+
+    # Nobody but staff reaches the figures.
+    login(client, trainer)
+    assert client.get(f"/admin/billing/bpfreport/{report.pk}/csv/").status_code in (302, 403)
