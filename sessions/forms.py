@@ -242,10 +242,18 @@ class TraineeForm(forms.Form):
     last_name = forms.CharField(label="Nom", max_length=150)
     email = forms.EmailField(label="E-mail")
     job_title = forms.CharField(label="Fonction", max_length=150, required=False)
+    # For the organisation's BPF (cerfa 10443); company training: its employees by default.
     status = forms.ChoiceField(
         label="Statut", choices=TraineeStatus.choices, initial=TraineeStatus.EMPLOYEE,
-        help_text="Pour le bilan pédagogique et financier de l'organisme.",
+        required=False, help_text="Pour le bilan pédagogique et financier de l'organisme.",
     )  # fmt: skip
+
+    def clean_status(self):
+        return self.cleaned_data.get("status") or TraineeStatus.EMPLOYEE
+
+    def has_changed(self):
+        # A row with only its status (preselected) is still an empty row: it is ignored.
+        return bool(set(self.changed_data) - {"status"})
 
 
 class BaseTraineeFormSet(forms.BaseFormSet):

@@ -358,3 +358,30 @@ def test_staff_compute_review_drill_down_export_and_lock_from_the_admin(
     # Nobody but staff reaches the figures.
     login(client, trainer)
     assert client.get(f"/admin/billing/bpfreport/{report.pk}/csv/").status_code in (302, 403)
+
+
+def test_the_client_form_asks_each_trainees_status_employee_by_default(
+    client, trainer, organisation, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from .conftest import login
+    from .test_sessions import client_post, link_path
+
+    session = TrainingSessionFactory(trainer=trainer)
+    login(client, trainer)
+    client.post(reverse("session_link_issue", args=[session.pk]))
+    url = link_path(session)
+    client.logout()
+    page = client.get(url).content.decode()
+    assert "Statut" in page and "Particulier à ses propres frais" in page
+    # Paul0 keeps the default, Paul1 is a job seeker; the empty rows, status preselected,
+    # are still ignored.
+    data = client_post(session, **{"stagiaires-1-status": "job_seeker",
+                                    "stagiaires-2-status": "employee",
+                                    "stagiaires-3-status": "employee"})  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert "Merci, vos informations sont enregistrées" in response.content.decode()
+    statuses = dict(Trainee.objects.filter(session=session).values_list("first_name", "status"))
+    assert statuses == {"Paul0": "employee", "Paul1": "job_seeker"}
