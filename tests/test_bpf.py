@@ -73,7 +73,7 @@ def payout(session, *, on, amount):
 
 
 @pytest.fixture
-def year_2025(db, organisation):
+def year_2025(db, organisation, funders):
     """The organisation's 2025 (closing 31/12), built by hand:
 
     S1 Comptabilité (NSF 314, other training), 10–11 March, 3 employees, Chloé absent on the
