@@ -241,10 +241,12 @@ class Line:
     invoices: dict[int, Decimal] = field(default_factory=dict)
     sessions: dict[int, list[int]] = field(default_factory=dict)
     trainees: set[int] = field(default_factory=set)
+    by_session: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     note: str = ""
 
     def add_session(self, session_id: int, trainee_id: int, minutes: int) -> None:
         self.trainees.add(trainee_id)
+        self.by_session[session_id].add(trainee_id)
         self.minutes += minutes
         row = self.sessions.setdefault(session_id, [0, 0])
         row[1] += minutes
@@ -252,6 +254,8 @@ class Line:
     def finish(self) -> None:
         if self.trainees:
             self.headcount = len(self.trainees)
+        for session_id, trainees in self.by_session.items():
+            self.sessions[session_id][0] = len(trainees)
 
 
 @dataclass
@@ -417,12 +421,9 @@ def _people(lines: dict[str, Line], start, end, checks: list[dict]) -> None:
         for code in targets:
             lines[code].add_session(session_id, trainee_id, minutes)
         if session.format in (Format.REMOTE, Format.MIXED):
-            distance.trainees.add(trainee_id)
-            distance.sessions.setdefault(session_id, [0, 0])[1] += minutes
+            distance.add_session(session_id, trainee_id, minutes)
     for line in lines.values():
         line.finish()
-        for session_id, row in line.sessions.items():
-            row[0] = len({t for (s, t) in per_trainee if s == session_id and t in line.trainees})
     distance.flag = bool(distance.trainees)
 
     missing_nsf = sorted(s for s in sessions if not nsf_of[s])

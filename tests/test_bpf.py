@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing import bpf, services
 from billing.models import BpfReport, Invoice, InvoiceLine, Payout
@@ -385,3 +387,11 @@ def test_the_client_form_asks_each_trainees_status_employee_by_default(
     assert "Merci, vos informations sont enregistrées" in response.content.decode()
     statuses = dict(Trainee.objects.filter(session=session).values_list("first_name", "status"))
     assert statuses == {"Paul0": "employee", "Paul1": "job_seeker"}
+
+
+@given(st.lists(st.integers(min_value=0, max_value=100_000), min_size=1, max_size=6))
+def test_apportioned_hours_always_add_up_and_stay_within_an_hour_of_each_line(minutes):
+    hours = bpf.apportion_hours(minutes)
+    assert sum(hours) == bpf.round_hours(sum(minutes))
+    for m, h in zip(minutes, hours, strict=True):
+        assert m // 60 <= h <= m // 60 + 1
