@@ -6,4 +6,4 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from . import documents, panels  # noqa: F401  (registers the BPF document and the panels)
+        from . import documents, next_steps, panels, queues  # noqa: F401  (registrations)

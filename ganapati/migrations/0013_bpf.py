@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ganapati", "0010_trainer_commission_bounded"),
+        ("ganapati", "0012_trainer_calendar_token"),
     ]
 
     operations = [

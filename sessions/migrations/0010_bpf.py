@@ -7,7 +7,7 @@ import sessions.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training_sessions", "0007_durations_in_minutes"),
+        ("training_sessions", "0009_list_indexes"),
     ]
 
     operations = [
