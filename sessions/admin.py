@@ -92,7 +92,8 @@ class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
     list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
-    fields = ["published"]
+    # The BPF classification (cerfa 10443) is staff's to check; sessions made later copy it.
+    fields = ["published", "bpf_objective", "rncp_level", "nsf_codes"]
     readonly_fields = []
 
     def has_add_permission(self, request):

@@ -7,7 +7,7 @@ from ganapati.fields import FrenchDecimalField, SiretField
 from ganapati.models import Funder
 from ganapati.validators import validate_idcc, validate_naf
 
-from .models import MAX_DAYS, FundingMode, Programme, TrainingSession
+from .models import MAX_DAYS, FundingMode, Programme, TraineeStatus, TrainingSession
 
 
 def modules_to_text(modules: list[dict]) -> str:
@@ -277,6 +277,18 @@ class TraineeForm(forms.Form):
     last_name = forms.CharField(label="Nom", max_length=150)
     email = forms.EmailField(label="E-mail")
     job_title = forms.CharField(label="Fonction", max_length=150, required=False)
+    # For the organisation's BPF (cerfa 10443); company training: its employees by default.
+    status = forms.ChoiceField(
+        label="Statut", choices=TraineeStatus.choices, initial=TraineeStatus.EMPLOYEE,
+        required=False, help_text="Pour le bilan pédagogique et financier de l'organisme.",
+    )  # fmt: skip
+
+    def clean_status(self):
+        return self.cleaned_data.get("status") or TraineeStatus.EMPLOYEE
+
+    def has_changed(self):
+        # A row with only its status (preselected) is still an empty row: it is ignored.
+        return bool(set(self.changed_data) - {"status"})
 
 
 class BaseTraineeFormSet(forms.BaseFormSet):
@@ -297,7 +309,7 @@ def trainee_formset(session: TrainingSession, data=None):
     """As many rows as the session has places; empty rows are ignored."""
     initial = [
         {"first_name": t.first_name, "last_name": t.last_name, "email": t.email,
-         "job_title": t.job_title}
+         "job_title": t.job_title, "status": t.status}
         for t in session.trainees.all()
     ]  # fmt: skip
     formset_class = formset_factory(

@@ -92,6 +92,15 @@ class Organisation(models.Model):
         validators=PERCENT,
         help_text="Part retenue sur les sommes encaissées avant reversement au formateur.",
     )
+    # The BPF covers the last closed financial year: the year ending on this day and month.
+    financial_year_end_day = models.PositiveSmallIntegerField(
+        "clôture de l'exercice : jour", default=31,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )  # fmt: skip
+    financial_year_end_month = models.PositiveSmallIntegerField(
+        "clôture de l'exercice : mois", default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )  # fmt: skip
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
 
     class Meta:
