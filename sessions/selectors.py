@@ -104,15 +104,21 @@ def planned_minutes(session: TrainingSession) -> int:
 def realised_minutes(session: TrainingSession) -> dict[int, int]:
     """The one source of realised time: minutes actually attended, per trainee (every trainee
     of the session is a key; 0 when absent throughout). Computed in two queries whatever the
-    number of trainees and half-days, from the attendance record."""
-    from .models import Attendance
+    number of trainees and half-days. A closed half-day counts its signed slots (late arrivals
+    and early leaves cut, absent 0); the others the trainer's attendance record."""
+    from .models import Attendance, HalfDayClosure, SigningSlot
 
     days = {day.pk: day for day in SessionDay.objects.filter(session=session)}
     result = dict.fromkeys(session.trainees.values_list("pk", flat=True), 0)
     rows = Attendance.objects.filter(session=session, present=True).values_list(
         "trainee_id", "day_id", "half"
     )
+    closed = set(HalfDayClosure.objects.filter(session=session).values_list("day_id", "half"))
     for trainee_id, day_id, half in rows:
-        if trainee_id in result and day_id in days:
+        if trainee_id in result and day_id in days and (day_id, half) not in closed:
             result[trainee_id] += days[day_id].half_minutes(half)
+    if closed:
+        for slot in SigningSlot.objects.filter(session=session):
+            if (slot.day_id, slot.half) in closed and slot.trainee_id in result:
+                result[slot.trainee_id] += slot.minutes
     return result

@@ -508,6 +508,9 @@ def session_start(*, session: TrainingSession, actor: User) -> None:
             "pas avant."
         )
     session.save()
+    from .signing import slots_create
+
+    slots_create(session=session)
     document_request(owner=session, kind="emargement", source="session.running", actor=actor)
     events.session_started.emit(session_id=session.pk)
 
@@ -554,6 +557,12 @@ def attendance_record(
             f"La demi-journée du {date:%d/%m/%Y} ({HALF_LABELS[half]}) n'a pas encore commencé : "
             "la présence se relève une fois la demi-journée commencée."
         )
+    from .models import HalfDayClosure
+
+    if HalfDayClosure.objects.filter(session=session).filter(
+        Q(*[Q(day_id=d, half=h) for d, h in covered], _connector=Q.OR)
+    ).exists():
+        raise DomainError("Cette demi-journée est close (émargement signé) : elle ne se ressaisit pas.")
     valid = {(t.pk, d, h) for t in trainees for d, h in covered}
     if not present <= valid:
         raise DomainError("Une présence cochée ne correspond à aucun stagiaire ou demi-journée.")
@@ -612,6 +621,19 @@ def session_complete(
                 f"{timezone.localtime(ends):%H:%M} : elle se déclare terminée après son dernier "
                 "créneau."
             )
+    from .signing import open_half_days, signing_findings
+
+    recorded = set(Attendance.objects.filter(session=session).values_list("day_id", "half"))
+    still_open = [(d, h) for d, h in open_half_days(session) if (d.pk, h) not in recorded]
+    if still_open:
+        day, half = still_open[0]
+        raise DomainError(
+            f"La demi-journée du {day.date:%d/%m/%Y} ({HALF_LABELS[half]}) n'est pas close : "
+            "chaque stagiaire signe ou est marqué, puis le formateur contresigne."
+        )
+    blocking = [f.text for f in signing_findings(session) if f.blocking]
+    if blocking:
+        raise DomainError("Émargement à revoir avant de terminer : " + " ".join(blocking))
     expected = len(trainees) * len(halves)
     if Attendance.objects.filter(session=session).count() < expected:
         raise DomainError(
