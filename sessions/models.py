@@ -552,7 +552,9 @@ class HalfDayClosure(models.Model):
         verbose_name_plural = "demi-journées closes"
         ordering = ["day__date", "half"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "day", "half"], name="halfdayclosure_unique"),
+            models.UniqueConstraint(
+                fields=["session", "day", "half"], name="halfdayclosure_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(route="electronic", countersignature_sha256__gt="")
                 | models.Q(route="scan", scan__isnull=False),
@@ -577,6 +579,9 @@ class SigningCode(models.Model):
     class Meta:
         verbose_name = "code à usage unique"
         verbose_name_plural = "codes à usage unique"
+
+    def __str__(self):
+        return f"code n° {self.pk} ({self.slot_id})"
 
 
 class AttendanceEvidence(models.Model):

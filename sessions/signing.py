@@ -54,6 +54,8 @@ MAX_SIGNATURE_BYTES = 300_000
 QR_PERIOD_SECONDS = 30
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
+# Two trainees' signatures whose difference hashes are this close are "near-identical".
+NEAR_BITS = 4
 Slot = SigningSlot.State
 Channel = SigningSlot.Channel
 
@@ -300,12 +302,20 @@ def slot_sign(
     slot.save()
     delivery = None
     if code is not None:
-        delivery = {"code": code.pk, "sent_at": code.created_at.isoformat(), "to": slot.trainee.email}
+        delivery = {
+            "code": code.pk,
+            "sent_at": code.created_at.isoformat(),
+            "to": slot.trainee.email,
+        }
     _append(session, "slot.signed", slot=slot, channel=channel, ip=origin.ip,
             user_agent=origin.user_agent, code_delivery=delivery,
             kiosk_trainer=actor.pk if actor else None)  # fmt: skip
-    log_action(session, "session.slot_signed", actor=actor,
-               data={"slot": slot.pk, "channel": channel, "sha256": slot.signature_sha256})  # fmt: skip
+    log_action(
+        session,
+        "session.slot_signed",
+        actor=actor,
+        data={"slot": slot.pk, "channel": channel, "sha256": slot.signature_sha256},
+    )
     return slot
 
 
@@ -329,7 +339,12 @@ def slot_mark(
         raise DomainError("L'émargement se fait pendant la session.")
     if timezone.now() < _aware(slot.date, slot.start_minute):
         raise DomainError("La demi-journée n'a pas encore commencé.")
-    correction = slot.state != Slot.OPEN or slot.arrived_minute or slot.left_minute
+    # A trainee's signature or an earlier mark is changed: a correction, with its reason.
+    correction = (
+        (absent and slot.state != Slot.OPEN)
+        or slot.arrived_minute is not None
+        or slot.left_minute is not None
+    )
     if correction and not reason.strip():
         raise DomainError("Indiquez le motif de la correction.")
     if absent:
@@ -556,7 +571,9 @@ def slot_for_link(token: str) -> SigningSlot | None:
 def qr_token(*, session: TrainingSession, day_id: int, half: str, at: float | None = None) -> str:
     """The QR code's content for the current 30-second period: it only opens the page."""
     period = int((at if at is not None else timezone.now().timestamp()) // QR_PERIOD_SECONDS)
-    return django_signing.dumps([session.pk, day_id, half, period], salt="signing-qr", compress=True)
+    return django_signing.dumps(
+        [session.pk, day_id, half, period], salt="signing-qr", compress=True
+    )
 
 
 def qr_check(token: str) -> tuple[int, int, str] | None:
@@ -635,14 +652,17 @@ def code_check(*, slot: SigningSlot, code: str) -> SigningCode:
 
 
 def _dhash(data: bytes) -> int:
-    """A difference hash of the drawn signature (ink on white, 9×8): near-identical images
-    have hashes a few bits apart."""
+    """A difference hash of the drawn signature (ink on white, cropped to the ink, 9×8):
+    near-identical images have hashes a few bits apart."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(bytes(data))).convert("RGBA")
     white = Image.new("RGBA", image.size, "white")
     white.alpha_composite(image)
-    small = white.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    gray = white.convert("L")
+    # Cropped to the ink: a copy moved or scaled in the frame hashes the same.
+    box = Image.eval(gray, lambda v: 255 - v).getbbox()
+    small = (gray.crop(box) if box else gray).resize((9, 8), Image.Resampling.LANCZOS)
     pixels = list(small.getdata())
     bits = 0
     for row in range(8):
@@ -675,7 +695,7 @@ def signing_findings(session: TrainingSession) -> list[Finding]:
     near = set()
     for i, (trainee_a, slot_a, hash_a) in enumerate(hashes):
         for trainee_b, slot_b, hash_b in hashes[i + 1 :]:
-            if trainee_a != trainee_b and (hash_a ^ hash_b).bit_count() <= 3:
+            if trainee_a != trainee_b and (hash_a ^ hash_b).bit_count() <= NEAR_BITS:
                 near.add(tuple(sorted((str(slot_a.trainee), str(slot_b.trainee)))))
     for a, b in sorted(near):
         findings.append(Finding(f"Signatures presque identiques : {a} et {b}.", True))

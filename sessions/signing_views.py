@@ -63,9 +63,7 @@ def trainer_signing(request, pk):
     """The trainer's half-day: who signed, marks, the QR code, the kiosk, and the closure."""
     session = _trainer_session(request, pk)
     halves = signing.half_days(session)
-    closures = {
-        (c.day_id, c.half): c for c in HalfDayClosure.objects.filter(session=session)
-    }
+    closures = {(c.day_id, c.half): c for c in HalfDayClosure.objects.filter(session=session)}
     current = _half_from(session, request.GET.get("demi-journee") or request.POST.get("half_day"))
     if current is None:
         current = next(((d, h) for d, h in halves if (d.pk, h) not in closures), None) or (
@@ -90,8 +88,14 @@ def trainer_signing(request, pk):
                 if upload is None:
                     raise DomainError("Joignez la feuille signée (PDF).")
                 absent = {int(v) for v in request.POST.getlist("absent") if v.isdigit()}
-                signing.halfday_close_with_scan(session=session, day_id=day.pk, half=half,
-                                                actor=request.user, upload=upload, absent=absent)  # fmt: skip
+                signing.halfday_close_with_scan(
+                    session=session,
+                    day_id=day.pk,
+                    half=half,
+                    actor=request.user,
+                    upload=upload,
+                    absent=absent,
+                )
                 messages.success(request, "Feuille papier déposée : demi-journée close.")
             elif action == "links":
                 sent = signing.halfday_links_send(session=session, day_id=day.pk, half=half)
@@ -243,7 +247,8 @@ def kiosk_sign(request, pk, slot_pk):
     )
     if slot is None:
         raise Http404("Créneau introuvable ou déjà signé.")
-    back = reverse("signing_trainer", args=[session.pk]) + f"?demi-journee={slot.day_id}-{slot.half}"
+    back = (
+        reverse("signing_trainer", args=[session.pk]) + f"?demi-journee={slot.day_id}-{slot.half}"
+    )
     return _sign_page(request, slot, channel=SigningSlot.Channel.KIOSK, actor=request.user,
                       done_url=back)  # fmt: skip
-
