@@ -27,7 +27,7 @@ from ganapati.models import AuditEvent, OutgoingEmail
 from ganapati.outbox_states import OUTBOX_STATES
 from sessions import services as sessions
 from sessions.models import Attendance, AttendanceScan, SessionDay, Trainee, TrainingSession
-from sessions.states import SESSION_STATES
+from sessions.states import SESSION_STATES, SLOT_STATES
 
 from .factories import TrainingSessionFactory, attach_client
 
@@ -63,6 +63,8 @@ OUTBOX_ALLOWED = {
     ("queued", "sending"), ("sending", "sent"), ("sending", "failed"), ("sending", "queued"),
     ("failed", "queued"), ("sent", "queued"),
 }  # fmt: skip
+# A half-day slot: signed or marked absent; a mark is corrected (with a reason) before closing.
+SLOT_ALLOWED = {("open", "signed"), ("open", "absent"), ("signed", "absent"), ("absent", "open")}
 
 MACHINES = [
     ("session", SESSION_STATES, SESSION_ALLOWED,
@@ -76,6 +78,7 @@ MACHINES = [
     ("document", DOCUMENT_STATES, DOCUMENT_ALLOWED, {"pending", "ready", "failed"}),
     ("export", EXPORT_STATES, EXPORT_ALLOWED, {"pending", "running", "done", "failed"}),
     ("email", OUTBOX_STATES, OUTBOX_ALLOWED, {"queued", "sending", "sent", "failed"}),
+    ("slot", SLOT_STATES, SLOT_ALLOWED, {"open", "signed", "absent"}),
 ]  # fmt: skip
 
 
