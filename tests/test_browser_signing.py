@@ -5,6 +5,7 @@ half-day; the session cannot be completed while another half-day is open; the si
 holds the signatures and the evidence appendix; a slot edited in the database breaks the chain."""
 
 import datetime as dt
+import random
 import re
 import subprocess
 
@@ -19,12 +20,15 @@ from .test_browser_help import PHONE, assert_accessible, assert_fits_the_phone
 
 def draw(tab, testid: str, seed: int) -> None:
     """A stroke on the signature pad, as a finger would draw it."""
-    box = tab.get_by_test_id(testid).bounding_box()
+    pad = tab.get_by_test_id(testid)
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
     x, y = box["x"] + 15, box["y"] + box["height"] / 2
     tab.mouse.move(x, y)
     tab.mouse.down()
+    rng = random.Random(seed)
     for step in range(1, 12):
-        tab.mouse.move(x + step * 22, y + ((step * seed) % 5 - 2) * 9, steps=3)
+        tab.mouse.move(x + step * 22, y + rng.randint(-30, 30), steps=3)
     tab.mouse.up()
 
 
@@ -118,7 +122,9 @@ def test_a_half_day_signed_by_qr_code_link_and_marked_absent_then_countersigned_
     draw(page, "contreseing", seed=3)
     page.get_by_role("button", name="Contresigner et clore").click()
     page.wait_for_load_state()
-    assert "Demi-journée contresignée et close." in page.content()
+    assert "Demi-journée contresignée et close." in page.content(), page.locator(
+        "main"
+    ).inner_text()
     assert "Demi-journée close" in page.content()
     assert HalfDayClosure.objects.filter(session=session).count() == 1
     channels = dict(
@@ -128,8 +134,11 @@ def test_a_half_day_signed_by_qr_code_link_and_marked_absent_then_countersigned_
     )
     assert [channels[t.pk] for t in trainees[:3]] == ["qr", "qr", "link"]
 
-    # After the last day, with the other half-days still open, completion is refused.
+    # After the last day, with the other half-days still open, completion is refused (the
+    # trainer logs in again: the idle session has expired by then).
     clock.after(session)
+    page = phone(browser)
+    log_in(page, live_server, trainer.email, password)
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/terminer/")
     for radio in page.get_by_label("Compétences acquises", exact=True).all():
         radio.check()
@@ -153,7 +162,7 @@ def test_a_half_day_signed_by_qr_code_link_and_marked_absent_then_countersigned_
         radio.check()
     page.get_by_role("button", name="Déclarer la session terminée").click()
     page.wait_for_load_state()
-    assert "Session terminée" in page.content()
+    assert "Session terminée" in page.content(), page.locator("main").inner_text()
 
     sheet = Document.objects.for_owner(session).get(kind="emargement_signe")
     data, text = _pdf_text(sheet)
