@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ganapati import csvsafe
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.errors import DomainError
 from ganapati.fields import FrenchDecimalField
 from ganapati.idempotency import form_token_from, form_token_issue
@@ -138,7 +139,7 @@ class CreditForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Issued invoices are read-only: drafts are issued, issued ones are credited, payments
     are recorded; nothing is edited or deleted."""
 
@@ -268,7 +269,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["__str__", "trainer", "collected", "commission", "amount", "status",
                     "has_invoice", "batch"]  # fmt: skip
     list_filter = ["status"]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Min
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.fields import format_minutes
 
 from .models import Programme, SessionDay, Trainee, TrainingSession
@@ -33,7 +34,7 @@ class TraineeInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(ReadOnlyAdmin):
+class TrainingSessionAdmin(FoldedSearchMixin, ReadOnlyAdmin):
     """Staff see every session; changes go through the trainer's pages and their services."""
 
     list_display = ["reference", "title", "trainer", "company", "status", "first_date", "trainees"]
@@ -69,7 +70,7 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["title", "trainer", "duration", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]

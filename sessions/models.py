@@ -201,11 +201,11 @@ class TrainingSession(TrainingContent):
     # from them, and an existing account is never attached from them.
     client_submission = models.JSONField("informations saisies", default=dict, blank=True)
     # The shared link: a signed token carrying (session, version); revoking bumps the version.
-    link_version = models.PositiveIntegerField(default=0)
+    link_version = models.PositiveIntegerField("version du lien", default=0)
     link_expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
     link_revoked = models.BooleanField("lien révoqué", default=False)
     # Bumped on every change of the client's data, so that a stale form is noticed.
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField("révision", default=0)
     validated_at = models.DateTimeField("validée le", null=True, blank=True)
     funded_at = models.DateTimeField("feu vert le", null=True, blank=True)
     started_at = models.DateTimeField("démarrée le", null=True, blank=True)
@@ -361,7 +361,7 @@ class Trainee(models.Model):
     last_name = models.CharField("nom", max_length=150)
     email = models.EmailField("e-mail")
     job_title = models.CharField("fonction", max_length=150, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
     # Set by the trainer at the end of the session (end-of-training attestation).
     competences_acquired = models.BooleanField("compétences acquises", null=True, blank=True)
     assessment_result = models.TextField("résultat de l'évaluation", blank=True)

@@ -10,6 +10,7 @@ from documents.models import Document
 from documents.selectors import is_current_version
 from ganapati import files
 from ganapati.models import JoinRequest, Role, User
+from ganapati.search import search_fields
 
 from .models import Programme, SessionDay, TrainingSession
 
@@ -49,11 +50,14 @@ def session_list_for(
         sessions = sessions.filter(status=status)
     if query:
         query = query.strip()
-        filters = Q(title__icontains=query) | Q(company__legal_name__icontains=query)
+        # Accent- and case-insensitive: "negociation" finds "Négociation commerciale".
+        matching = search_fields(sessions, ["title", "company__legal_name"], query)
         reference = query.upper().removeprefix("S-")
-        if reference.replace("-", "").isdigit():
-            filters |= Q(pk=int(reference.split("-")[-1]))
-        sessions = sessions.filter(filters)
+        if reference.replace("-", "").isdigit() and len(reference) < 19:
+            matching = sessions.filter(
+                Q(pk__in=matching.values("pk")) | Q(pk=int(reference.split("-")[-1]))
+            )
+        sessions = matching
     return _with_summary(sessions).order_by("-created_at", "-pk")
 
 
@@ -76,8 +80,9 @@ def programmes_of(trainer: User) -> QuerySet[Programme]:
     return Programme.objects.filter(trainer=trainer).annotate(session_count=Count("sessions"))
 
 
-def published_programmes() -> QuerySet[Programme]:
-    return Programme.objects.filter(published=True).select_related("trainer")
+def published_programmes(query: str | None = None) -> QuerySet[Programme]:
+    programmes = Programme.objects.filter(published=True).select_related("trainer")
+    return search_fields(programmes, ["title", "objectives", "trainer__last_name"], query)
 
 
 def session_document_get_for(*, user: User, pk: int) -> Document:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training_sessions", "0007_durations_in_minutes"),
+        ("training_sessions", "0008_french_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
