@@ -66,9 +66,6 @@ OUTBOX_ALLOWED = {
 # A half-day slot: signed or marked absent; a mark is corrected (with a reason) before closing.
 SLOT_ALLOWED = {("open", "signed"), ("open", "absent"), ("signed", "absent"), ("absent", "open")}
 
-# A trainee's half-day slot (issue 13): a mark is corrected before the half-day is closed.
-SLOT_ALLOWED = {("open", "signed"), ("open", "absent"), ("signed", "absent"), ("absent", "open")}
-
 MACHINES = [
     ("session", SESSION_STATES, SESSION_ALLOWED,
      {"draft", "awaiting_client", "ready", "validated", "funded", "running", "completed",
