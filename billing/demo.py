@@ -96,20 +96,11 @@ def make_demo_sessions(*, trainer, client):
             continue
         with nullcontext() if state == "running" else _at(days[0], 9, 5):
             services.session_start(session=session, actor=trainer)
+        _sign_half_days(session, trainer, partial=state == "completed_partial")
         if state == "running":
             continue
         with _at(days[-1], 17, 30):
             trainees = list(session.trainees.all())
-            present = {
-                (t.pk, d.pk, half)
-                for t in trainees
-                for d in session.days.all()
-                for half in ("am", "pm")
-                # In the partial session, Léa misses the first morning.
-                if not (state == "completed_partial" and t == trainees[-1] and d.date == first
-                        and half == "am")
-            }  # fmt: skip
-            services.attendance_record(session=session, actor=trainer, present=present)
             services.session_complete(
                 session=session,
                 actor=trainer,
@@ -123,6 +114,63 @@ def make_demo_sessions(*, trainer, client):
                 _credit_and_reinvoice(session, invoices)
             else:
                 _pay(invoices)
+
+
+def _signature_png(name: str, variant: int) -> bytes:
+    """A hand-drawn-looking signature for the demo: each trainee's own stroke, a little
+    different each half-day (as a real one is)."""
+    import hashlib
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    shape, jitter = random.Random(seed), random.Random(seed * 31 + variant)
+    image = Image.new("RGBA", (400, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    points = [(20 + i * 360 / 14, shape.randint(30, 120)) for i in range(15)]
+    points = [(x + jitter.uniform(-2, 2), y + jitter.uniform(-3, 3)) for x, y in points]
+    draw.line(points, fill=(20, 20, 80, 255), width=3, joint="curve")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _sign_half_days(session, trainer, *, partial: bool) -> None:
+    """Electronic attendance: every half-day already begun is signed (personal link, QR code,
+    kiosk in turn), then countersigned and closed once over. In the partial session Léa
+    misses the first morning (marked absent by the trainer)."""
+    from sessions import signing
+    from sessions.models import SigningSlot
+
+    now = timezone.now()
+    channels = [SigningSlot.Channel.LINK, SigningSlot.Channel.QR, SigningSlot.Channel.KIOSK]
+    for index, (day, half) in enumerate(signing.half_days(session)):
+        begins, ends = day.half_bounds(half)
+        if begins > now:
+            break
+        signing_at = timezone.localtime(begins + dt.timedelta(minutes=10))
+        with _at(signing_at.date(), signing_at.hour, signing_at.minute):
+            for slot in SigningSlot.objects.filter(session=session, day=day, half=half):
+                trainee = slot.trainee
+                if partial and index == 0 and trainee.first_name == "Léa":
+                    signing.slot_mark(slot=slot, actor=trainer, absent=True)
+                    continue
+                signing.slot_sign(
+                    slot=slot, signature=_signature_png(trainee.email, index),
+                    channel=channels[(index + trainee.pk) % 3],
+                    origin=signing.Request(ip="192.0.2.10", user_agent="Démo"),
+                    actor=trainer,
+                )  # fmt: skip
+        if ends > now:
+            break
+        closing_at = timezone.localtime(ends + dt.timedelta(minutes=5))
+        with _at(closing_at.date(), closing_at.hour, closing_at.minute):
+            signing.halfday_close(
+                session=session, day_id=day.pk, half=half, actor=trainer,
+                countersignature=_signature_png(trainer.email, index),
+            )  # fmt: skip
 
 
 def _prepare(title, state, hours, days, *, trainer, client):

@@ -154,6 +154,22 @@ class AuditExport:
         for scan in session.attendance_scans.all():
             yield Member(safe_path(folder, "emargement-signe", f"Émargement signé {scan.pk}.pdf"),
                          scan.file.name, kind="attendance_scan")  # fmt: skip
+        # Electronic attendance (issue 13): the evidence log, and which agreement applies.
+        from sessions.signing import evidence_lines
+
+        evidence = evidence_lines(session)
+        if evidence:
+            yield Member(safe_path(folder, "emargement-signe", "journal-de-preuve.jsonl"),
+                         content=evidence, kind="attendance_evidence")  # fmt: skip
+        convention = (
+            Document.objects.for_owner(session).filter(kind="convention", status="ready")
+            .order_by("-version").first()
+        )  # fmt: skip
+        if convention is not None:
+            note = f"Convention applicable : {convention.title}, version {convention.version}, " \
+                f"SHA-256 {convention.sha256}\n"  # fmt: skip
+            yield Member(safe_path(folder, "convention-applicable.txt"),
+                         content=note.encode("utf-8"), kind="document.convention")  # fmt: skip
         invoices = getattr(session, "export_invoices", None)
         if invoices is None:
             invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
@@ -227,7 +243,8 @@ class ReimbursementPack(AuditExport):
     certificates of completion, the attendance sheets."""
 
     identifier = "remboursement"
-    KINDS = {"invoice.company", "attendance_scan", "document.certificat", "document.emargement"}
+    KINDS = {"invoice.company", "attendance_scan", "document.certificat", "document.emargement",
+             "document.emargement_signe", "attendance_evidence"}  # fmt: skip
 
     def members_for(self, session) -> Iterator[Member]:
         for member in super().members_for(session):

@@ -29,6 +29,9 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "document.certificat": _PROOFS,
     "document.attestation": _SESSION_PAPERS,
     "attendance_scan": _PROOFS,
+    # Electronic attendance (issue 13): the signed sheet and its evidence log (JSON lines).
+    "document.emargement_signe": _PROOFS,
+    "attendance_evidence": _PROOFS,
     # The funder's decision, uploaded by the client (funding).
     "pec": frozenset({CLIENT, TRAINER, STAFF}),
     # Billing: each invoice goes to its payer; the trainer sees what their session earned.

@@ -16,10 +16,11 @@ class TrainingSessionsConfig(AppConfig):
             queues,  # noqa: F401  (the staff home's chart of sessions by state)
             receivers,
         )
-        from .documents import register_kinds
+        from .documents import register_kinds, register_signed_sheet
         from .models import TrainingSession
 
         register_kinds()
+        register_signed_sheet()
         document_ready.connect(receivers.send_validation_pack_when_ready)
         membership_ended.connect(receivers.detach_contact_when_membership_ends)
 

@@ -76,6 +76,16 @@ def session_document_context(
     if attended_minutes is None and trainee is not None and trainee.attendance.exists():
         # Certificates and attestations carry the minutes actually attended.
         attended_minutes = realised_minutes(session).get(trainee.pk, 0)
+    signed_sheet = None
+    if kind == "certificat":
+        from documents.models import Document
+
+        signed_sheet = (
+            Document.objects.for_owner(session)
+            .filter(kind=SIGNED_SHEET, status=Document.Status.READY)
+            .order_by("-version")
+            .first()
+        )
     reference = f"{kind.upper()}-{session.reference}" + (f"-v{version}" if version else "-APERÇU")
     return {
         "kind": kind,
@@ -98,6 +108,7 @@ def session_document_context(
         "trainees": trainees,
         "trainee": trainee,
         "attended_minutes": minutes if attended_minutes is None else attended_minutes,
+        "signed_sheet": signed_sheet,
         "assessment_result": _assessment(trainee),
         "funding": None,  # the funding app adds the validated split to the agreement
         "amounts": session_amounts(session, organisation),
@@ -132,3 +143,63 @@ def register_kinds() -> None:
             kind=kind, label=label, template=f"documents/{kind}.html", context=_context(kind),
             title=_title(kind), per_subject=per_trainee, order=order,
         ))  # fmt: skip
+
+
+# --- The signed attendance sheet (issue 13) ----------------------------------------------------
+
+SIGNED_SHEET = "emargement_signe"
+
+
+def _png_uri(data) -> str | None:
+    if not data:
+        return None
+    return "data:image/png;base64," + base64.b64encode(bytes(data)).decode()
+
+
+def signed_sheet_context(session: TrainingSession, *, subject=None, version=None, issued_at=None):
+    """Per half-day, per trainee: the drawn signature, times, module, the trainer's
+    countersignature; then the evidence appendix (channel, server timestamp, hash)."""
+    from .models import AttendanceEvidence, HalfDayClosure, SigningSlot
+    from .signing import HALF_LABELS, half_days, hhmm
+
+    context = session_document_context(session, "emargement", version=version, issued_at=issued_at)
+    context["kind"] = SIGNED_SHEET
+    context["kind_label"] = "Feuille d'émargement signée"
+    context["reference"] = context["reference"].replace("EMARGEMENT-", "EMARGEMENT-SIGNE-", 1)
+    slots = SigningSlot.objects.filter(session=session).select_related("trainee")
+    by_half: dict = {}
+    for slot in slots:
+        by_half.setdefault((slot.day_id, slot.half), []).append(slot)
+    closures = {(c.day_id, c.half): c for c in HalfDayClosure.objects.filter(session=session)}
+    halves = []
+    for day, half in half_days(session):
+        closure = closures.get((day.pk, half))
+        rows = by_half.get((day.pk, half), [])
+        halves.append({
+            "day": day, "label": HALF_LABELS[half],
+            "start": hhmm(rows[0].start_minute) if rows else "",
+            "end": hhmm(rows[0].end_minute) if rows else "",
+            "module": rows[0].module if rows else "",
+            "closure": closure,
+            "countersignature": _png_uri(closure.countersignature) if closure else None,
+            "rows": [{
+                "slot": s, "signature": _png_uri(s.signature),
+                "arrived": hhmm(s.arrived_minute), "left": hhmm(s.left_minute),
+            } for s in rows],
+        })  # fmt: skip
+    context["halves"] = halves
+    context["evidence"] = [
+        e for e in AttendanceEvidence.objects.filter(session=session).order_by("seq")
+        if e.action in {"slot.signed", "slot.marked", "slot.scanned", "slot.reopened",
+                        "halfday.closed", "code.sent"}
+    ]  # fmt: skip
+    return context
+
+
+def register_signed_sheet() -> None:
+    register(DocumentType(
+        kind=SIGNED_SHEET, label="Feuille d'émargement signée",
+        template="documents/emargement_signe.html", context=signed_sheet_context,
+        title=lambda session, _subject: f"Feuille d'émargement signée {session.reference}",
+        order=len(KINDS),
+    ))  # fmt: skip

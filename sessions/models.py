@@ -505,3 +505,196 @@ class AttendanceScan(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# Electronic attendance (émargement électronique, issue 13): see sessions/signing.py.
+
+
+class SigningSlot(models.Model):
+    """One trainee's half-day: what was planned, copied when the session starts (never changed
+    afterwards), and what happened — signed, or marked absent/late/left early by the trainer.
+    Times are minutes from midnight, Europe/Paris. Every change is also an entry of the
+    evidence chain (`AttendanceEvidence`): a row edited behind the chain's back is detected."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "À signer"
+        SIGNED = "signed", "Signé"
+        ABSENT = "absent", "Absent"
+
+    class Channel(models.TextChoices):
+        LINK = "link", "Lien personnel reçu par e-mail"
+        QR = "qr", "QR code et code à usage unique"
+        KIOSK = "kiosk", "Sur l'appareil du formateur"
+        TRAINER = "trainer", "Relevé du formateur"
+        SCAN = "scan", "Feuille papier signée (scan)"
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="signing_slots"
+    )
+    trainee = models.ForeignKey(Trainee, on_delete=models.PROTECT, related_name="signing_slots")
+    day = models.ForeignKey(SessionDay, on_delete=models.PROTECT, related_name="signing_slots")
+    half = models.CharField("demi-journée", max_length=2, choices=Attendance.Half.choices)
+    # Copied from the programme at the start.
+    date = models.DateField("date")
+    start_minute = models.PositiveSmallIntegerField("début (minutes)")
+    end_minute = models.PositiveSmallIntegerField("fin (minutes)")
+    module = models.CharField("module", max_length=300, blank=True)
+    # What happened.
+    state = models.CharField(
+        "état", max_length=8, choices=State.choices, default=State.OPEN, db_index=True
+    )
+    channel = models.CharField("voie", max_length=8, choices=Channel.choices, blank=True)
+    signed_at = models.DateTimeField("signé le", null=True, blank=True)
+    arrived_minute = models.PositiveSmallIntegerField("arrivée (minutes)", null=True, blank=True)
+    left_minute = models.PositiveSmallIntegerField("départ (minutes)", null=True, blank=True)
+    signature = models.BinaryField("signature (PNG)", null=True, blank=True)
+    signature_sha256 = models.CharField("empreinte de la signature", max_length=64, blank=True)
+    outside_window = models.BooleanField("signé hors de la fenêtre", default=False)
+    # The personal link e-mailed at the start of the half-day: only its hash is kept.
+    link_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    link_sent_at = models.DateTimeField("lien envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "créneau d'émargement"
+        verbose_name_plural = "créneaux d'émargement"
+        ordering = ["date", "half", "trainee__position", "trainee_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "day", "half"], name="signingslot_unique"),
+            models.CheckConstraint(
+                condition=models.Q(start_minute__lt=models.F("end_minute")),
+                name="signingslot_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["open", "signed", "absent"]),
+                name="signingslot_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.trainee} — {self.date:%d/%m/%Y} {self.get_half_display()}"
+
+    @property
+    def minutes(self) -> int:
+        """Minutes attended: the planned slot, cut by a late arrival or an early leave."""
+        if self.state != self.State.SIGNED:
+            return 0
+        start = max(self.start_minute, self.arrived_minute or self.start_minute)
+        end = min(self.end_minute, self.left_minute or self.end_minute)
+        return max(0, end - start)
+
+    def snapshot(self) -> dict:
+        """What the evidence chain vouches for (compared with the row by the verifier)."""
+        return {
+            "slot": self.pk,
+            "trainee": self.trainee_id,
+            "date": self.date.isoformat(),
+            "half": self.half,
+            "start_minute": self.start_minute,
+            "end_minute": self.end_minute,
+            "module": self.module,
+            "state": self.state,
+            "channel": self.channel,
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+            "arrived_minute": self.arrived_minute,
+            "left_minute": self.left_minute,
+            "signature_sha256": self.signature_sha256,
+            "outside_window": self.outside_window,
+        }
+
+
+class HalfDayClosure(models.Model):
+    """The trainer closed a half-day: every trainee signed or was marked, and the trainer
+    countersigned — or the paper route: the signed sheet was scanned and uploaded."""
+
+    class Route(models.TextChoices):
+        ELECTRONIC = "electronic", "Émargement électronique"
+        SCAN = "scan", "Feuille papier signée (scan)"
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="half_day_closures"
+    )
+    day = models.ForeignKey(SessionDay, on_delete=models.PROTECT, related_name="closures")
+    half = models.CharField("demi-journée", max_length=2, choices=Attendance.Half.choices)
+    route = models.CharField("voie", max_length=10, choices=Route.choices)
+    closed_at = models.DateTimeField("close le")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    countersignature = models.BinaryField("contreseing du formateur (PNG)", null=True, blank=True)
+    countersignature_sha256 = models.CharField(max_length=64, blank=True)
+    scan = models.ForeignKey(
+        AttendanceScan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "demi-journée close"
+        verbose_name_plural = "demi-journées closes"
+        ordering = ["day__date", "half"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "day", "half"], name="halfdayclosure_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(route="electronic", countersignature_sha256__gt="")
+                | models.Q(route="scan", scan__isnull=False),
+                name="halfdayclosure_has_proof",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.get_half_display()} — {self.get_route_display()}"
+
+
+class SigningCode(models.Model):
+    """A one-time code e-mailed to a trainee who came through the QR code (hash kept only)."""
+
+    slot = models.ForeignKey(SigningSlot, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "code à usage unique"
+        verbose_name_plural = "codes à usage unique"
+
+    def __str__(self):
+        return f"code n° {self.pk} ({self.slot_id})"
+
+
+class AttendanceEvidence(models.Model):
+    """The evidence log: append-only, one chain per session, each entry carrying the hash of
+    the previous one. Nothing is updated or deleted; a correction is a new entry with a reason."""
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="attendance_evidence"
+    )
+    seq = models.PositiveIntegerField("n°")
+    created_at = models.DateTimeField("horodatage serveur")
+    action = models.CharField("action", max_length=40)
+    slot = models.ForeignKey(
+        SigningSlot, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    data = models.JSONField("données", default=dict)
+    prev_hash = models.CharField("empreinte précédente", max_length=64)
+    hash = models.CharField("empreinte", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "preuve d'émargement"
+        verbose_name_plural = "journal de preuve d'émargement"
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="evidence_unique_seq"),
+        ]
+
+    def __str__(self):
+        return f"{self.session_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Le journal de preuve ne se modifie pas : ajoutez une correction.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Le journal de preuve ne se supprime pas.")

@@ -127,13 +127,14 @@ def planned_minutes(session: TrainingSession) -> int:
 def realised_minutes(session: TrainingSession) -> dict[int, int]:
     """The one source of realised time: minutes actually attended, per trainee (every trainee
     of the session is a key; 0 when absent throughout). Computed in two queries whatever the
-    number of trainees and half-days, from the attendance record."""
+    number of trainees and half-days. A closed half-day counts its signed slots (late arrivals
+    and early leaves cut, absent 0); the others the trainer's attendance record."""
     return realised_minutes_of([session])[session.pk]
 
 
 def realised_minutes_of(sessions: list[TrainingSession]) -> dict[int, dict[int, int]]:
-    """realised_minutes() of several sessions at once (exports): three queries in all."""
-    from .models import Attendance
+    """realised_minutes() of several sessions at once (exports): four queries in all."""
+    from .models import Attendance, HalfDayClosure, SigningSlot
 
     ids = [s.pk for s in sessions]
     days = {day.pk: day for day in SessionDay.objects.filter(session_id__in=ids)}
@@ -145,8 +146,24 @@ def realised_minutes_of(sessions: list[TrainingSession]) -> dict[int, dict[int, 
     rows = Attendance.objects.filter(session_id__in=ids, present=True).values_list(
         "session_id", "trainee_id", "day_id", "half"
     )
+    closed = set(
+        HalfDayClosure.objects.filter(session_id__in=ids).values_list(
+            "session_id", "day_id", "half"
+        )
+    )
     for session_id, trainee_id, day_id, half in rows:
         day = days.get(day_id)
-        if trainee_id in result[session_id] and day is not None and day.session_id == session_id:
+        if (
+            trainee_id in result[session_id]
+            and day is not None
+            and day.session_id == session_id
+            and (session_id, day_id, half) not in closed
+        ):
             result[session_id][trainee_id] += day.half_minutes(half)
+    if closed:
+        slots = SigningSlot.objects.filter(session_id__in={c[0] for c in closed})
+        for slot in slots:
+            key = (slot.session_id, slot.day_id, slot.half)
+            if key in closed and slot.trainee_id in result[slot.session_id]:
+                result[slot.session_id][slot.trainee_id] += slot.minutes
     return result

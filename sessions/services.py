@@ -508,6 +508,9 @@ def session_start(*, session: TrainingSession, actor: User) -> None:
             "pas avant."
         )
     session.save()
+    from .signing import slots_create
+
+    slots_create(session=session)
     document_request(owner=session, kind="emargement", source="session.running", actor=actor)
     events.session_started.emit(session_id=session.pk)
 
@@ -553,6 +556,16 @@ def attendance_record(
         raise DomainError(
             f"La demi-journée du {date:%d/%m/%Y} ({HALF_LABELS[half]}) n'a pas encore commencé : "
             "la présence se relève une fois la demi-journée commencée."
+        )
+    from .models import HalfDayClosure
+
+    if (
+        HalfDayClosure.objects.filter(session=session)
+        .filter(Q(*[Q(day_id=d, half=h) for d, h in covered], _connector=Q.OR))
+        .exists()
+    ):
+        raise DomainError(
+            "Cette demi-journée est close (émargement signé) : elle ne se ressaisit pas."
         )
     valid = {(t.pk, d, h) for t in trainees for d, h in covered}
     if not present <= valid:
@@ -612,6 +625,19 @@ def session_complete(
                 f"{timezone.localtime(ends):%H:%M} : elle se déclare terminée après son dernier "
                 "créneau."
             )
+    from .signing import open_half_days, signing_findings
+
+    recorded = set(Attendance.objects.filter(session=session).values_list("day_id", "half"))
+    still_open = [(d, h) for d, h in open_half_days(session) if (d.pk, h) not in recorded]
+    if still_open:
+        day, half = still_open[0]
+        raise DomainError(
+            f"La demi-journée du {day.date:%d/%m/%Y} ({HALF_LABELS[half]}) n'est pas close : "
+            "chaque stagiaire signe ou est marqué, puis le formateur contresigne."
+        )
+    blocking = [f.text for f in signing_findings(session) if f.blocking]
+    if blocking:
+        raise DomainError("Émargement à revoir avant de terminer : " + " ".join(blocking))
     expected = len(trainees) * len(halves)
     if Attendance.objects.filter(session=session).count() < expected:
         raise DomainError(
@@ -633,6 +659,7 @@ def session_complete(
     session.completed_at = timezone.now()
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
+    _signed_sheet_seal(session, actor=actor)
     from .selectors import realised_minutes
 
     realised = realised_minutes(session)
@@ -648,6 +675,29 @@ def session_complete(
                 actor=actor,
             )  # fmt: skip
     events.session_completed.emit(session_id=session.pk)
+
+
+def _signed_sheet_seal(session: TrainingSession, *, actor: User) -> None:
+    """The signed attendance sheet is rendered now, before the certificates that print its
+    SHA-256 (they rely on it); the hash is recorded in the audit log."""
+    from documents.services import document_render
+
+    from .documents import SIGNED_SHEET
+    from .models import SigningSlot
+
+    if not SigningSlot.objects.filter(session=session).exists():
+        return
+    document = document_request(
+        owner=session, kind=SIGNED_SHEET, source="session.completed", actor=actor
+    )
+    document_render(document_id=document.pk)
+    document.refresh_from_db()
+    if document.status != Document.Status.READY:
+        raise DomainError(
+            "La feuille d'émargement signée n'a pas pu être générée : réessayez dans un instant."
+        )
+    log_action(session, "session.signed_sheet_sealed", actor=actor,
+               data={"document": document.pk, "sha256": document.sha256})  # fmt: skip
 
 
 def sessions_sweep() -> dict[str, int]:
@@ -670,4 +720,6 @@ def sessions_sweep() -> dict[str, int]:
     for session_id in recent:
         if f"session-validated:{session_id}:client" not in sent_keys:
             sent += validation_pack_send_if_ready(session_id=session_id) == "sent"
-    return {"packs_sent": sent}
+    from .signing import links_sweep
+
+    return {"packs_sent": sent, "signing_links": links_sweep()}

@@ -2,7 +2,7 @@
 
 from ganapati.states import StateMachine
 
-from .models import TrainingSession
+from .models import SigningSlot, TrainingSession
 
 S = TrainingSession.Status
 
@@ -32,3 +32,18 @@ NEXT_ACTION = {
     S.COMPLETED: ("équipe", "Session terminée : à facturer"),
     S.CANCELLED: ("", "Session annulée"),
 }
+
+# A trainee's half-day slot (electronic attendance). A mark is corrected by the trainer before
+# the half-day is closed (a new evidence entry with a reason); a closed half-day is final.
+Slot = SigningSlot.State
+
+SLOT_STATES = StateMachine.from_table(
+    "le créneau d'émargement",
+    {
+        Slot.OPEN: {Slot.SIGNED, Slot.ABSENT},
+        Slot.SIGNED: {Slot.ABSENT},
+        Slot.ABSENT: {Slot.OPEN},
+    },
+    dict(Slot.choices),
+    field_name="state",
+)

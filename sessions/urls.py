@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import signing_views, views
 
 urlpatterns = [
     path("formateur/", views.trainer_home, name="trainer_home"),
@@ -34,6 +34,24 @@ urlpatterns = [
         views.session_attendance,
         name="session_attendance",
     ),
+    path(
+        "formateur/sessions/<int:pk>/emargement/signatures/",
+        signing_views.trainer_signing,
+        name="signing_trainer",
+    ),
+    path(
+        "formateur/sessions/<int:pk>/emargement/qr/<str:key>/",
+        signing_views.trainer_qr,
+        name="signing_trainer_qr",
+    ),
+    path(
+        "formateur/sessions/<int:pk>/emargement/kiosque/<int:slot_pk>/",
+        signing_views.kiosk_sign,
+        name="signing_kiosk",
+    ),
+    path("emargement/lien/<str:token>/", signing_views.link_sign, name="signing_link"),
+    path("emargement/qr/<str:token>/", signing_views.qr_landing, name="signing_qr"),
+    path("emargement/code/", signing_views.code_sign, name="signing_code"),
     path("formateur/sessions/<int:pk>/terminer/", views.session_complete, name="session_complete"),
     path("formateur/programmes/", views.programme_list, name="programme_list"),
     path(

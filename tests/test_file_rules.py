@@ -32,6 +32,9 @@ EXPECTED = {
     "document.certificat": {"trainer", "client", "staff", "funder"},
     "document.attestation": {"trainer", "client", "staff"},
     "attendance_scan": {"trainer", "client", "staff", "funder"},
+    # Electronic attendance: the signed sheet and its evidence log are proofs like the scan.
+    "document.emargement_signe": {"trainer", "client", "staff", "funder"},
+    "attendance_evidence": {"trainer", "client", "staff", "funder"},
     "pec": {"trainer", "client", "staff"},
     "invoice.company": {"trainer", "client", "staff"},
     "invoice.funder": {"trainer", "staff", "funder"},

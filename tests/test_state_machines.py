@@ -33,7 +33,7 @@ from ganapati.models import AuditEvent, OutgoingEmail
 from ganapati.outbox_states import OUTBOX_STATES
 from sessions import services as sessions
 from sessions.models import Attendance, AttendanceScan, SessionDay, Trainee, TrainingSession
-from sessions.states import SESSION_STATES
+from sessions.states import SESSION_STATES, SLOT_STATES
 
 from .factories import TrainingSessionFactory, attach_client
 
@@ -71,6 +71,8 @@ OUTBOX_ALLOWED = {
 }  # fmt: skip
 # A BPF is locked once filed, for good.
 BPF_ALLOWED = {("draft", "locked")}
+# A half-day slot: signed or marked absent; a mark is corrected (with a reason) before closing.
+SLOT_ALLOWED = {("open", "signed"), ("open", "absent"), ("signed", "absent"), ("absent", "open")}
 
 MACHINES = [
     ("session", SESSION_STATES, SESSION_ALLOWED,
@@ -85,6 +87,7 @@ MACHINES = [
     ("export", EXPORT_STATES, EXPORT_ALLOWED, {"pending", "running", "done", "failed"}),
     ("email", OUTBOX_STATES, OUTBOX_ALLOWED, {"queued", "sending", "sent", "failed"}),
     ("bpf", BPF_STATES, BPF_ALLOWED, {"draft", "locked"}),
+    ("slot", SLOT_STATES, SLOT_ALLOWED, {"open", "signed", "absent"}),
 ]  # fmt: skip
 
 
