@@ -15,6 +15,7 @@ from .models import (
     Funder,
     JoinRequest,
     Organisation,
+    OrganisationDocument,
     OutgoingEmail,
     TrainerProfile,
     User,
@@ -383,3 +384,26 @@ class FunderAdmin(admin.ModelAdmin):
 # The help centre's and the advisor appointments' back-office pages live with them.
 from .appointments import admin as _appointments_admin  # noqa: E402, F401
 from .help import admin as _help_admin  # noqa: E402, F401
+
+
+@admin.register(OrganisationDocument)
+class OrganisationDocumentAdmin(admin.ModelAdmin):
+    """Each save publishes a new version: a published text is never edited in place."""
+
+    list_display = ["kind", "version", "valid_from", "created_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "text", "valid_from"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .orgdocs import organisation_document_publish
+
+        published = organisation_document_publish(
+            kind=obj.kind, text=obj.text, valid_from=obj.valid_from, actor=request.user
+        )
+        obj.pk, obj.version = published.pk, published.version

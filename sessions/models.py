@@ -426,3 +426,14 @@ class AttendanceScan(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# Qualiopi evidence (issue 15), in its own module to keep this one readable.
+from .quality_models import (  # noqa: E402, F401
+    Complaint,
+    ObjectiveAssessment,
+    ObjectiveResult,
+    Questionnaire,
+    QuestionnaireKind,
+    QuestionnaireResponse,
+)

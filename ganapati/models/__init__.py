@@ -6,6 +6,7 @@ from .help import HelpArticle, HelpCategory
 from .idempotency import FormToken
 from .memberships import JoinRequest
 from .organisation import Organisation
+from .orgdocs import OrganisationDocument
 from .outbox import OutgoingEmail
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "HelpCategory",
     "JoinRequest",
     "Organisation",
+    "OrganisationDocument",
     "OutgoingEmail",
     "Role",
     "TrainerProfile",
