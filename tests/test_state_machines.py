@@ -27,6 +27,7 @@ from ganapati.models import AuditEvent, OutgoingEmail
 from ganapati.outbox_states import OUTBOX_STATES
 from sessions import services as sessions
 from sessions.models import Attendance, AttendanceScan, SessionDay, Trainee, TrainingSession
+from sessions.quality import COMPLAINT_STATES
 from sessions.states import SESSION_STATES
 
 from .factories import TrainingSessionFactory, attach_client
@@ -63,6 +64,8 @@ OUTBOX_ALLOWED = {
     ("queued", "sending"), ("sending", "sent"), ("sending", "failed"), ("sending", "queued"),
     ("failed", "queued"), ("sent", "queued"),
 }  # fmt: skip
+# A complaint is analysed, then answered, then closed with its improvement action: no step skipped.
+COMPLAINT_ALLOWED = {("received", "analysed"), ("analysed", "answered"), ("answered", "closed")}
 
 MACHINES = [
     ("session", SESSION_STATES, SESSION_ALLOWED,
@@ -76,6 +79,8 @@ MACHINES = [
     ("document", DOCUMENT_STATES, DOCUMENT_ALLOWED, {"pending", "ready", "failed"}),
     ("export", EXPORT_STATES, EXPORT_ALLOWED, {"pending", "running", "done", "failed"}),
     ("email", OUTBOX_STATES, OUTBOX_ALLOWED, {"queued", "sending", "sent", "failed"}),
+    ("complaint", COMPLAINT_STATES, COMPLAINT_ALLOWED,
+     {"received", "analysed", "answered", "closed"}),
 ]  # fmt: skip
 
 
