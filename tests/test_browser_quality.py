@@ -3,8 +3,6 @@ their convocation, then the hot questionnaire at the end; the public programme p
 updated figures. Every page is checked with axe-core and must fit the screen."""
 
 import re
-from decimal import Decimal
-
 import pytest
 from django.utils import timezone
 
@@ -14,9 +12,10 @@ from sessions import services as sessions
 from sessions.models import Programme, QuestionnaireResponse, TrainingSession
 from tests import clock
 
-from .factories import TrainingSessionFactory, attach_client, invoicing_funder
+from .factories import TrainingSessionFactory, attach_client
 from .test_browser import browser, page  # noqa: F401  (the fixtures: Chromium, a 390 px page)
 from .test_browser_help import assert_accessible, assert_fits_the_phone
+from .test_quality import run_to_completion
 
 LINK = re.compile(r"https?://[^\s\"<]+(/questionnaire/[^\s\"<]+/)")
 
@@ -24,25 +23,6 @@ LINK = re.compile(r"https?://[^\s\"<]+(/questionnaire/[^\s\"<]+/)")
 def link_for(email: str, template: str, subject_part: str) -> str:
     mail = OutgoingEmail.objects.get(template=template, to=[email], subject__contains=subject_part)
     return LINK.search(mail.body_text).group(1)
-
-
-def run_to_completion(session, trainer):
-    from funding.models import FundingRequest
-
-    invoicing_funder(session.funder)
-    FundingRequest.objects.create(
-        session=session, funder=session.funder, status="validated", decision="total",
-        amount_granted=Decimal("2800"), minutes_granted=840, subrogation=True,
-        uploaded_at=timezone.now(), file_number="OPCOEP-42",
-    )  # fmt: skip
-    sessions.session_fund(session=session, actor=None)
-    clock.after(session)
-    sessions.session_start(session=session, actor=trainer)
-    present = {(t.pk, d.pk, h) for t in session.trainees.all() for d in session.days.all()
-               for h in ("am", "pm")}  # fmt: skip
-    sessions.attendance_record(session=session, actor=trainer, present=present)
-    results = {t.pk: (True, "") for t in session.trainees.all()}
-    sessions.session_complete(session=session, actor=trainer, results=results)
 
 
 @pytest.mark.browser

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core import signing
@@ -42,6 +43,30 @@ def validated_session(trainer, client_user):
     sessions.session_validate(session=session, actor=trainer)
     session.refresh_from_db()
     return session
+
+
+def run_to_completion(session, trainer, *, before_complete=None):
+    """A validated session funded, started, attended in full and completed at its dates."""
+    from funding.models import FundingRequest
+
+    from .factories import invoicing_funder
+
+    invoicing_funder(session.funder)
+    FundingRequest.objects.create(
+        session=session, funder=session.funder, status="validated", decision="total",
+        amount_granted=Decimal("2800"), minutes_granted=840, subrogation=True,
+        uploaded_at=timezone.now(), file_number="OPCOEP-42",
+    )  # fmt: skip
+    sessions.session_fund(session=session, actor=None)
+    clock.after(session)
+    sessions.session_start(session=session, actor=trainer)
+    present = {(t.pk, d.pk, h) for t in session.trainees.all() for d in session.days.all()
+               for h in ("am", "pm")}  # fmt: skip
+    sessions.attendance_record(session=session, actor=trainer, present=present)
+    if before_complete:
+        before_complete()
+    results = {t.pk: (True, "") for t in session.trainees.all()}
+    sessions.session_complete(session=session, actor=trainer, results=results)
 
 
 def emails(template):
@@ -359,3 +384,31 @@ def test_the_auditor_export_is_for_staff_and_holds_each_sessions_evidence_and_a_
     assert summary[1][0] == session.reference and summary[1][7] == "2"  # two hot answers
     bad = client.get(reverse("quality_auditor_export") + "?du=2026-05-01&au=2026-01-01")
     assert bad.status_code == 400 and "précéder" in bad.content.decode()
+
+
+def test_the_attestation_states_the_result_of_each_objective(trainer, client_user, organisation):
+    from documents.models import Document
+    from documents.services import document_render
+
+    from .test_documents import pdf_text
+
+    session = validated_session(trainer, client_user)
+    t0, t1 = session.trainees.all()
+
+    def assess():
+        quality.assessment_record(session=session, actor=trainer, results={
+            (t0.pk, 0): "acquired", (t0.pk, 1): "partly",
+            (t1.pk, 0): "not_acquired", (t1.pk, 1): "acquired",
+        })  # fmt: skip
+
+    run_to_completion(session, trainer, before_complete=assess)
+    attestation = (
+        Document.objects.for_owner(session).for_subject(t0).get(kind="attestation")
+    )
+    document_render(document_id=attestation.pk)
+    attestation.refresh_from_db()
+    with attestation.file.open("rb") as handle:
+        text = pdf_text(handle.read())
+    assert "Conduire un entretien individuel : acquis" in text
+    assert "fixer des objectifs SMART : partiellement acquis" in text
+    assert "Compétences acquises" not in text
