@@ -3,6 +3,7 @@ their convocation, then the hot questionnaire at the end; the public programme p
 updated figures. Every page is checked with axe-core and must fit the screen."""
 
 import re
+
 import pytest
 from django.utils import timezone
 
@@ -10,7 +11,6 @@ from ganapati.models import OutgoingEmail
 from sessions import quality
 from sessions import services as sessions
 from sessions.models import Programme, QuestionnaireResponse, TrainingSession
-from tests import clock
 
 from .factories import TrainingSessionFactory, attach_client
 from .test_browser import browser, page  # noqa: F401  (the fixtures: Chromium, a 390 px page)

@@ -402,9 +402,7 @@ def test_the_attestation_states_the_result_of_each_objective(trainer, client_use
         })  # fmt: skip
 
     run_to_completion(session, trainer, before_complete=assess)
-    attestation = (
-        Document.objects.for_owner(session).for_subject(t0).get(kind="attestation")
-    )
+    attestation = Document.objects.for_owner(session).for_subject(t0).get(kind="attestation")
     document_render(document_id=attestation.pk)
     attestation.refresh_from_db()
     with attestation.file.open("rb") as handle:
