@@ -18,6 +18,7 @@ from .models import (
     OrganisationDocument,
     OutgoingEmail,
     TrainerProfile,
+    TrainerQualification,
     User,
 )
 from .selectors import audit_timeline
@@ -41,6 +42,13 @@ class TrainerProfileInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
+
+
+class TrainerQualificationInline(admin.StackedInline):
+    """CV, diplomas and dated certifications (Qualiopi 21–22); a reminder precedes expiry."""
+
+    model = TrainerQualification
+    extra = 0
 
 
 class ClientContactInline(admin.TabularInline):
@@ -98,7 +106,9 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["send_invitation"]
 
     def get_inlines(self, request, obj):
-        return [TrainerProfileInline] if obj is not None and obj.is_trainer else []
+        if obj is not None and obj.is_trainer:
+            return [TrainerProfileInline, TrainerQualificationInline]
+        return []
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not TrainerProfile:

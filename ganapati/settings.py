@@ -286,6 +286,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions.quality_daily",
         "schedule": crontab(hour=7, minute=30),
     },
+    "qualification-reminders": {
+        "task": "ganapati.qualification_reminders",
+        "schedule": crontab(hour=7, minute=45),
+    },
     "appointment-reminders": {
         "task": "ganapati.appointment_reminders",
         "schedule": crontab(hour=9, minute=0),
@@ -365,3 +369,4 @@ QUALITY_CONVOCATION_DAYS = env.int("QUALITY_CONVOCATION_DAYS", default=7)
 QUALITY_COLD_DAYS = env.int("QUALITY_COLD_DAYS", default=90)
 QUALITY_REMINDER_DAYS = env.int("QUALITY_REMINDER_DAYS", default=5)
 QUALITY_MIN_COUNT = env.int("QUALITY_MIN_COUNT", default=5)
+QUALITY_QUALIFICATION_NOTICE_DAYS = env.int("QUALITY_QUALIFICATION_NOTICE_DAYS", default=30)

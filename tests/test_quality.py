@@ -410,3 +410,23 @@ def test_the_attestation_states_the_result_of_each_objective(trainer, client_use
     assert "Conduire un entretien individuel : acquis" in text
     assert "fixer des objectifs SMART : partiellement acquis" in text
     assert "Compétences acquises" not in text
+
+
+def test_a_trainer_is_reminded_once_thirty_days_before_a_certification_expires(
+    trainer, organisation
+):
+    from ganapati.models import TrainerQualification
+    from ganapati.qualifications import qualification_reminders
+
+    today = timezone.localdate()
+    TrainerQualification.objects.create(
+        trainer=trainer, kind="certification", title="Habilitation SST",
+        obtained_on=today - dt.timedelta(days=700), expires_on=today + dt.timedelta(days=31),
+    )  # fmt: skip
+    TrainerQualification.objects.create(trainer=trainer, kind="diploma", title="Master RH")
+    assert qualification_reminders() == 0
+    clock.at(timezone.now() + dt.timedelta(days=1))
+    qualification_reminders()
+    qualification_reminders()
+    (mail,) = emails("quality_qualification_expiry")
+    assert mail.to == [trainer.email] and "Habilitation SST" in mail.subject

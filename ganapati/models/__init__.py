@@ -8,6 +8,7 @@ from .memberships import JoinRequest
 from .organisation import Organisation
 from .orgdocs import OrganisationDocument
 from .outbox import OutgoingEmail
+from .qualifications import TrainerQualification
 
 __all__ = [
     "AdvisorAvailability",
@@ -25,5 +26,6 @@ __all__ = [
     "OutgoingEmail",
     "Role",
     "TrainerProfile",
+    "TrainerQualification",
     "User",
 ]
