@@ -430,3 +430,18 @@ def test_a_trainer_is_reminded_once_thirty_days_before_a_certification_expires(
     qualification_reminders()
     (mail,) = emails("quality_qualification_expiry")
     assert mail.to == [trainer.email] and "Habilitation SST" in mail.subject
+
+
+def test_the_programme_figures_cost_a_fixed_number_of_queries(
+    client, trainer, organisation, django_assert_max_num_queries
+):
+    from .factories import TrainingSessionFactory as Sessions
+
+    model = Sessions.build(trainer=trainer)
+    content = {f: getattr(model, f) for f in Programme.CONTENT_FIELDS}
+    programme = Programme.objects.create(trainer=trainer, **content)
+    for _ in range(6):
+        Sessions(trainer=trainer, programme=programme, days=0)
+    url = reverse("programme_public", args=[programme.pk])
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
