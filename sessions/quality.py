@@ -89,6 +89,20 @@ DEFAULT_QUESTIONS: dict[str, list[dict]] = {
          "type": "scale"},
         {"key": "comment", "label": "Un commentaire", "type": "text", "optional": True},
     ],
+    Kind.CLIENT: [
+        {"key": "satisfaction", "label": "Votre satisfaction globale (entreprise)",
+         "type": "scale"},
+        {"key": "organisation", "label": "Organisation et échanges avec l'organisme",
+         "type": "scale"},
+        {"key": "comment", "label": "Un commentaire", "type": "text", "optional": True},
+    ],
+    Kind.TRAINER: [
+        {"key": "satisfaction", "label": "Votre satisfaction sur le déroulement", "type": "scale"},
+        {"key": "group", "label": "Le groupe, les adaptations faites, les difficultés",
+         "type": "text"},
+        {"key": "improve", "label": "Ce que l'organisme pourrait améliorer", "type": "text",
+         "optional": True},
+    ],
 }  # fmt: skip
 
 
@@ -154,7 +168,7 @@ def response_from_token(token: str) -> QuestionnaireResponse:
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise LinkError("Ce lien n'est pas valide : vérifiez qu'il a été copié en entier.") from exc
     response = (
-        QuestionnaireResponse.objects.select_related("trainee__session", "questionnaire")
+        QuestionnaireResponse.objects.select_related("trainee", "session", "questionnaire")
         .filter(pk=pk, kind=kind)
         .first()
     )
@@ -168,7 +182,20 @@ def response_from_token(token: str) -> QuestionnaireResponse:
 
 def _response_for(trainee: Trainee, kind: str) -> QuestionnaireResponse:
     response, _ = QuestionnaireResponse.objects.get_or_create(
-        trainee=trainee, kind=kind, defaults={"questionnaire": questionnaire_current(kind)}
+        trainee=trainee,
+        kind=kind,
+        defaults={"questionnaire": questionnaire_current(kind), "session_id": trainee.session_id,
+                  "email": trainee.email},
+    )  # fmt: skip
+    return response
+
+
+def _session_response(session: TrainingSession, kind: str, email: str) -> QuestionnaireResponse:
+    response, _ = QuestionnaireResponse.objects.get_or_create(
+        session=session,
+        trainee=None,
+        kind=kind,
+        defaults={"questionnaire": questionnaire_current(kind), "email": email},
     )
     return response
 
@@ -215,18 +242,30 @@ def convocation_send(*, session: TrainingSession) -> int:
     return queued
 
 
-def questionnaire_invite(*, trainee: Trainee, kind: str) -> QuestionnaireResponse:
-    response = _response_for(trainee, kind)
+def _invite(response: QuestionnaireResponse, key: str) -> QuestionnaireResponse:
     if response.submitted_at is None:
         mail_queue(
-            key=f"quality-{kind}:{trainee.pk}",
+            key=key,
             template="quality_questionnaire",
-            to=[trainee.email],
-            context=_ctx(trainee.session, trainee=trainee, kind=response.get_kind_display(),
-                         url=questionnaire_url(response)),
-            related=trainee.session,
+            to=[response.email],
+            context=_ctx(response.session, name=response.first_name,
+                         kind=response.get_kind_display(), url=questionnaire_url(response)),
+            related=response.session,
         )  # fmt: skip
     return response
+
+
+def questionnaire_invite(*, trainee: Trainee, kind: str) -> QuestionnaireResponse:
+    return _invite(_response_for(trainee, kind), f"quality-{kind}:{trainee.pk}")
+
+
+def session_feedback_invites(session: TrainingSession) -> None:
+    """At the end: the client company's satisfaction (its contact) and the trainer's feedback."""
+    if session.contact_id:
+        response = _session_response(session, Kind.CLIENT, session.contact.email)
+        _invite(response, f"quality-client:{session.pk}")
+    response = _session_response(session, Kind.TRAINER, session.trainer.email)
+    _invite(response, f"quality-trainer:{session.pk}")
 
 
 def _remind(response: QuestionnaireResponse) -> bool:
@@ -238,10 +277,10 @@ def _remind(response: QuestionnaireResponse) -> bool:
     mail_queue(
         key=f"quality-reminder:{response.pk}",
         template="quality_questionnaire",
-        to=[response.trainee.email],
-        context=_ctx(response.trainee.session, trainee=response.trainee, reminder=True,
+        to=[response.email],
+        context=_ctx(response.session, name=response.first_name, reminder=True,
                      kind=response.get_kind_display(), url=questionnaire_url(response)),
-        related=response.trainee.session,
+        related=response.session,
     )  # fmt: skip
     return True
 
@@ -254,6 +293,12 @@ def hot_invites(*, session_id: int) -> int:
     for trainee in trainees:
         with transaction.atomic():
             questionnaire_invite(trainee=trainee, kind=Kind.HOT)
+    session = TrainingSession.objects.filter(
+        pk=session_id, status=TrainingSession.Status.COMPLETED
+    ).first()
+    if session is not None:
+        with transaction.atomic():
+            session_feedback_invites(session)
     return len(trainees)
 
 
@@ -279,6 +324,9 @@ def quality_daily(today: dt.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             questionnaire_invite(trainee=trainee, kind=Kind.HOT)
             counts["hot"] += 1
+    for session in completed.exclude(questionnaires__kind=Kind.TRAINER):
+        with transaction.atomic():
+            session_feedback_invites(session)
     cold_due = completed.filter(completed_at__lte=now - timedelta(days=cold_days()))
     for trainee in Trainee.objects.filter(session__in=cold_due).exclude(
         questionnaires__kind=Kind.COLD
@@ -290,11 +338,11 @@ def quality_daily(today: dt.date | None = None) -> dict[str, int]:
         submitted_at__isnull=True,
         reminded_at__isnull=True,
         invited_at__lte=now - timedelta(days=reminder_days()),
-        trainee__session__status__in=[
+        session__status__in=[
             TrainingSession.Status.VALIDATED, TrainingSession.Status.FUNDED,
             TrainingSession.Status.RUNNING, TrainingSession.Status.COMPLETED,
         ],
-    ).select_related("trainee__session")  # fmt: skip
+    ).select_related("trainee", "session")  # fmt: skip
     for response in stale:
         with transaction.atomic():
             counts["reminders"] += _remind(response)
@@ -337,7 +385,7 @@ def response_submit(*, response: QuestionnaireResponse, data) -> QuestionnaireRe
     response.satisfaction = score if isinstance(score, int) else None
     response.submitted_at = timezone.now()
     response.save(update_fields=["answers", "satisfaction", "submitted_at"])
-    log_action(response.trainee.session, f"quality.{response.kind}.answered", actor=None,
+    log_action(response.session, f"quality.{response.kind}.answered", actor=None,
                data={"trainee": response.trainee_id})  # fmt: skip
     return response
 
@@ -350,7 +398,7 @@ def adaptation_record(*, response: QuestionnaireResponse, text: str, actor: User
         raise DomainError("L'adaptation se note sur l'analyse du besoin.")
     response.trainer_adaptation = text.strip()[:2000]
     response.save(update_fields=["trainer_adaptation"])
-    log_action(response.trainee.session, "quality.adaptation", actor=actor,
+    log_action(response.session, "quality.adaptation", actor=actor,
                data={"trainee": response.trainee_id})  # fmt: skip
 
 
@@ -466,7 +514,7 @@ def programme_indicators(programme) -> dict:
     figures["completion"] = round(100 * trained / enrolled) if enrolled >= minimum else None
     for kind in (Kind.HOT, Kind.COLD):
         agg = QuestionnaireResponse.objects.filter(
-            kind=kind, trainee__session__in=completed, satisfaction__isnull=False
+            kind=kind, session__in=completed, satisfaction__isnull=False
         ).aggregate(n=Count("pk"), mean=Avg("satisfaction"))
         figures[f"{kind}_count"] = agg["n"]
         figures[kind] = (
@@ -477,7 +525,7 @@ def programme_indicators(programme) -> dict:
 
 
 def responses_for_trainer(session: TrainingSession):
-    return QuestionnaireResponse.objects.filter(trainee__session=session).select_related(
+    return QuestionnaireResponse.objects.filter(session=session).select_related(
         "trainee", "questionnaire"
     )
 

@@ -68,18 +68,18 @@ def _session_members(session: TrainingSession, summary: list) -> Iterator[tuple[
     base = f"{session.reference}/"
     trainees = list(session.trainees.all())
     responses = list(
-        QuestionnaireResponse.objects.filter(trainee__session=session).select_related(
+        QuestionnaireResponse.objects.filter(session=session).select_related(
             "trainee", "questionnaire"
         )
     )
     by_kind = {k: [r for r in responses if r.kind == k] for k in QuestionnaireKind.values}
     for kind, label in QuestionnaireKind.choices:
-        rows = [["stagiaire", "questionnaire (version)", "envoyé le", "relancé le", "répondu le",
+        rows = [["répondant", "questionnaire (version)", "envoyé le", "relancé le", "répondu le",
                  "question", "réponse", "adaptation du formateur"]]  # fmt: skip
         for r in by_kind[kind]:
             for q in r.questionnaire.questions or [{"key": "", "label": ""}]:
                 answer = r.answers.get(q["key"], "")
-                rows.append([str(r.trainee), f"{label} v{r.questionnaire.version}",
+                rows.append([str(r.trainee or r.email), f"{label} v{r.questionnaire.version}",
                              _date(r.invited_at), _date(r.reminded_at), _date(r.submitted_at),
                              q["label"], answer, r.trainer_adaptation])  # fmt: skip
         yield base + f"{kind}.csv", _csv(rows)
@@ -92,7 +92,7 @@ def _session_members(session: TrainingSession, summary: list) -> Iterator[tuple[
     summary.append([
         session.reference, session.title, session.get_status_display(), len(trainees),
         len(objectives), sum(1 for r in by_kind["needs"]), answered["needs"],
-        answered["hot"], answered["cold"], len(rows) - 1,
+        answered["hot"], answered["cold"], answered["client"], answered["trainer"], len(rows) - 1,
         session.complaints.count(),
     ])  # fmt: skip
 
@@ -100,6 +100,7 @@ def _session_members(session: TrainingSession, summary: list) -> Iterator[tuple[
 SUMMARY_HEADER = ["session", "intitulé", "statut", "stagiaires", "objectifs",
                   "convoqués (analyse du besoin envoyée)", "analyses du besoin reçues",
                   "satisfaction à chaud reçues", "satisfaction à froid reçues",
+                  "satisfaction du client reçue", "retour du formateur reçu",
                   "évaluations d'objectifs", "réclamations"]  # fmt: skip
 
 

@@ -12,6 +12,12 @@ class QuestionnaireKind(models.TextChoices):
     NEEDS = "needs", "Analyse du besoin et positionnement"
     HOT = "hot", "Satisfaction à chaud"
     COLD = "cold", "Satisfaction à froid"
+    CLIENT = "client", "Satisfaction de l'entreprise cliente"
+    TRAINER = "trainer", "Retour du formateur"
+
+
+# Asked of each trainee; the others once per session (the client contact, the trainer).
+PER_TRAINEE = {QuestionnaireKind.NEEDS, QuestionnaireKind.HOT, QuestionnaireKind.COLD}
 
 
 class Questionnaire(models.Model):
@@ -42,12 +48,20 @@ class Questionnaire(models.Model):
 
 
 class QuestionnaireResponse(models.Model):
-    """A trainee's questionnaire of one kind: created when the invitation is sent, answered once
-    through a personal signed link."""
+    """A questionnaire of one kind for a trainee (or, for the client's and the trainer's, for
+    the session): created when the invitation is sent, answered once through a signed link."""
 
-    trainee = models.ForeignKey(
-        "training_sessions.Trainee", on_delete=models.CASCADE, related_name="questionnaires"
+    session = models.ForeignKey(
+        "training_sessions.TrainingSession", on_delete=models.CASCADE, related_name="questionnaires"
     )
+    trainee = models.ForeignKey(
+        "training_sessions.Trainee",
+        on_delete=models.CASCADE,
+        related_name="questionnaires",
+        null=True,
+        blank=True,
+    )
+    email = models.EmailField("destinataire")
     kind = models.CharField("questionnaire", max_length=10, choices=QuestionnaireKind.choices)
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="responses"
@@ -66,6 +80,16 @@ class QuestionnaireResponse(models.Model):
         verbose_name_plural = "réponses aux questionnaires"
         constraints = [
             models.UniqueConstraint(fields=["trainee", "kind"], name="response_one_per_kind"),
+            models.UniqueConstraint(
+                fields=["session", "kind"],
+                condition=models.Q(trainee__isnull=True),
+                name="response_one_per_session_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["needs", "hot", "cold"], trainee__isnull=False)
+                | models.Q(kind__in=["client", "trainer"], trainee__isnull=True),
+                name="response_trainee_iff_per_trainee",
+            ),
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True)
                 | models.Q(satisfaction__gte=1, satisfaction__lte=5),
@@ -74,7 +98,11 @@ class QuestionnaireResponse(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.trainee} — {self.get_kind_display()}"
+        return f"{self.trainee or self.email} — {self.get_kind_display()}"
+
+    @property
+    def first_name(self) -> str:
+        return self.trainee.first_name if self.trainee_id else ""
 
 
 class ObjectiveResult(models.TextChoices):

@@ -29,6 +29,10 @@ INTROS = {
     "Les résultats publiés sont anonymes.",
     QuestionnaireKind.COLD: "Quelques mois après la formation, qu'en retenez-vous ? "
     "Les résultats publiés sont anonymes.",
+    QuestionnaireKind.CLIENT: "La formation de vos collaborateurs est terminée : votre avis "
+    "d'entreprise nous aide à nous améliorer.",
+    QuestionnaireKind.TRAINER: "La session est terminée : votre retour de formateur nourrit "
+    "l'amélioration continue de l'organisme.",
 }
 
 
@@ -58,7 +62,7 @@ def questionnaire(request, token):
     return render(
         request,
         "sessions/quality/questionnaire.html",
-        {"response": response, "session": response.trainee.session, "questions": questions,
+        {"response": response, "session": response.session, "questions": questions,
          "scale": quality.SCALE, "intro": INTROS[response.kind], "error": error},
         status=400 if error else 200,
     )  # fmt: skip

@@ -190,14 +190,28 @@ def test_hot_at_completion_cold_after_ninety_days_and_one_reminder_each(
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the completion event, after commit
         session = completed_session(trainer, client_user)
-    hot = emails("quality_questionnaire")
+    sent = emails("quality_questionnaire")
+    hot = [m for m in sent if "Satisfaction à chaud" in m.subject]
     assert sorted(m.to[0] for m in hot) == ["stagiaire0@exemple.fr", "stagiaire1@exemple.fr"]
-    assert all("Satisfaction à chaud" in m.subject for m in hot)
+    # The client company's satisfaction to its contact, the trainer's own feedback to Julien.
+    (to_client,) = [m for m in sent if "Satisfaction de l'entreprise cliente" in m.subject]
+    (to_trainer,) = [m for m in sent if "Retour du formateur" in m.subject]
+    assert to_client.to == [client_user.email] and to_trainer.to == [trainer.email]
+    assert len(sent) == 4
     quality.quality_daily()
-    assert len(emails("quality_questionnaire")) == 2  # not twice
-    # Stagiaire0 answers the hot one; Stagiaire1 does not and is reminded once.
+    assert len(emails("quality_questionnaire")) == 4  # not twice
+    # Stagiaire0 answers the hot one, and so do the client and the trainer; Stagiaire1 does
+    # not and is reminded once.
     response = QuestionnaireResponse.objects.get(trainee__email="stagiaire0@exemple.fr", kind="hot")
     quality.response_submit(response=response, data={"satisfaction": "5", "objectives": "4"})
+    client_response = QuestionnaireResponse.objects.get(session=session, kind="client")
+    quality.response_submit(response=client_response,
+                            data={"satisfaction": "4", "organisation": "5"})  # fmt: skip
+    trainer_response = QuestionnaireResponse.objects.get(session=session, kind="trainer")
+    with pytest.raises(DomainError, match="Répondez"):
+        quality.response_submit(response=trainer_response, data={"satisfaction": "4"})
+    quality.response_submit(response=trainer_response,
+                            data={"satisfaction": "4", "group": "Groupe motivé"})  # fmt: skip
     session.refresh_from_db()
     completed_at = session.completed_at
     clock.at(completed_at + dt.timedelta(days=6))
