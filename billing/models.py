@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ganapati.formats import euros
+
 # The largest payment a form, an import or the database accepts (the column would hold more:
 # anything above this is a typing or parsing error, never a real transfer for a training).
 MAX_PAYMENT = Decimal("9999999.99")
@@ -59,7 +61,12 @@ class Invoice(models.Model):
     )
     payer_kind = models.CharField("payeur", max_length=10, choices=PayerKind.choices)
     funder = models.ForeignKey(
-        "ganapati.Funder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ganapati.Funder",
+        verbose_name="financeur",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     credited_invoice = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
@@ -109,6 +116,10 @@ class Invoice(models.Model):
         verbose_name = "facture ou avoir"
         verbose_name_plural = "factures et avoirs"
         ordering = ["-issue_date", "-number", "-pk"]
+        indexes = [
+            # The admin's list, newest first (read from the index, one page at a time).
+            models.Index(fields=["-issue_date", "-number", "-id"], name="invoice_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft", number__isnull=True)
@@ -219,7 +230,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount} € le {self.paid_on:%d/%m/%Y} ({self.invoice})"
+        return f"{euros(self.amount)} le {self.paid_on:%d/%m/%Y} ({self.invoice})"
 
 
 class PayoutBatch(models.Model):
@@ -238,7 +249,9 @@ class PayoutBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Lot {self.pk} du {timezone.localtime(self.created_at):%d/%m/%Y} — {self.total} €"
+        return (
+            f"Lot {self.pk} du {timezone.localtime(self.created_at):%d/%m/%Y} — {euros(self.total)}"
+        )
 
 
 class Payout(models.Model):
@@ -305,7 +318,7 @@ class Payout(models.Model):
         ]
 
     def __str__(self):
-        return f"Versement {self.session.reference} — {self.amount} €"
+        return f"Versement {self.session.reference} — {euros(self.amount)}"
 
     @property
     def reference(self) -> str:
@@ -353,3 +366,53 @@ class AuditExportJob(models.Model):
     @property
     def progress(self) -> str:
         return f"{self.done}/{len(self.session_ids)}"
+
+
+class BpfReport(models.Model):
+    """The BPF (bilan pédagogique et financier, cerfa 10443) of one financial year.
+
+    While a draft, it is computed again on demand from the data (`billing/bpf.py`). Once filed,
+    staff lock it: its figures are frozen as JSON with their SHA-256, and a later change to
+    that year's data (an invoice, an attendance) is flagged, never silently applied."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        LOCKED = "locked", "Verrouillé (déposé)"
+
+    year = models.PositiveSmallIntegerField("exercice (année de clôture)", unique=True)
+    period_start = models.DateField("début de l'exercice")
+    period_end = models.DateField("fin de l'exercice")
+    form_version = models.CharField("formulaire", max_length=12)
+    status = models.CharField("statut", max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)  # fmt: skip
+    figures = models.JSONField("chiffres", default=dict)
+    sha256 = models.CharField("SHA-256 des chiffres", max_length=64, blank=True)
+    computed_at = models.DateTimeField("calculé le", null=True, blank=True)
+    locked_at = models.DateTimeField("verrouillé le", null=True, blank=True)
+    locked_by = models.ForeignKey(
+        "ganapati.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="verrouillé par",
+    )  # fmt: skip
+    # Set when the data behind a locked year no longer gives the frozen figures.
+    changed_after_lock = models.BooleanField("données modifiées après verrouillage",
+                                             default=False)  # fmt: skip
+    changes = models.JSONField("écarts constatés après verrouillage", default=list, blank=True)
+    changes_checked_at = models.DateTimeField("écarts vérifiés le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "bilan pédagogique et financier"
+        verbose_name_plural = "bilans pédagogiques et financiers"
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(locked_at__isnull=False) & ~Q(sha256=""),
+                name="bpfreport_locked_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lt=models.F("period_end")),
+                name="bpfreport_period_ordered",
+            ),  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"BPF {self.year}"

@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
+from ganapati.formats import euros, number_fr
 from ganapati.idempotency import form_token_consume
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
@@ -23,6 +24,7 @@ from ganapati.services import log_action
 from .control import pre_invoicing_check
 from .models import (
     MAX_PAYMENT,
+    BpfReport,
     Invoice,
     InvoiceLine,
     NumberSequence,
@@ -30,7 +32,13 @@ from .models import (
     Payout,
     PayoutBatch,
 )
-from .states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
+from .states import (
+    BPF_STATES,
+    EXPORT_STATES,
+    INVOICE_STATES,
+    PAYOUT_STATES,
+    TRANSMISSION_STATES,
+)
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30
@@ -144,7 +152,7 @@ def invoice_plan(session, organisation=None) -> list[dict]:
                        "unit": InvoiceLine.Unit.FLAT, "unit_price": split.funder,
                        "label": f"Action de formation « {session.title} » — prise en charge "
                                 f"{session.funder.name if session.funder else ''}".strip()[:200],
-                       "details": f"{done_label} ; accord de {terms.granted} € HT au prorata "
+                       "details": f"{done_label} ; accord de {euros(terms.granted)} HT au prorata "
                                   "des heures réalisées"}],
         })  # fmt: skip
     company_lines = []
@@ -171,9 +179,9 @@ def invoice_plan(session, organisation=None) -> list[dict]:
             "kind": InvoiceLine.Kind.DEDIT, "quantity": 1, "unit": InvoiceLine.Unit.FLAT,
             "unit_price": split.dedit,
             "label": "Dédit pour heures non réalisées (article 6 de la convention)",
-            "details": f"{terms.dedit_rate.normalize()} % du prix des "
+            "details": f"{number_fr(terms.dedit_rate)} % du prix des "
                        f"{format_minutes(terms.planned_minutes - terms.realised_minutes)} non "
-                       f"réalisées ({split.not_done} € HT). Ce dédit n'est pas une dépense de "
+                       f"réalisées ({euros(split.not_done)} HT). Ce dédit n'est pas une dépense de "
                        "formation : il ne peut être imputé sur la participation à la formation "
                        "professionnelle ni pris en charge par un OPCO.",
         })  # fmt: skip
@@ -695,8 +703,8 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal,
         raise DomainError("Ce versement n'est pas le vôtre.")
     if amount != payout.amount:
         raise DomainError(
-            f"Le montant de votre facture ({amount} €) doit être égal à votre part "
-            f"({payout.amount} €) : corrigez votre facture."
+            f"Le montant de votre facture ({euros(amount)}) doit être égal à votre part "
+            f"({euros(payout.amount)}) : corrigez votre facture."
         )
     PAYOUT_STATES.check(
         payout, Payout.Status.BATCHED,
@@ -1290,3 +1298,67 @@ def payout_self_bill_render(*, payout_id: int) -> str:
         log_action(payout.session, "billing.self_billed", actor=None,
                    data={"number": number, "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
     return "rendered"
+
+
+# --- BPF (bilan pédagogique et financier) -----------------------------------------------------
+
+
+@transaction.atomic
+def bpf_compute(*, year: int, actor) -> BpfReport:
+    """Compute (again) the draft BPF of the financial year closing in `year`. A locked year is
+    never recomputed: its later changes are only flagged (`bpf_check_changes`)."""
+    from . import bpf
+
+    if not 2000 <= year <= 2100:
+        raise DomainError("Indiquez l'année de clôture de l'exercice (ex. 2025).")
+    result = bpf.compute(year)
+    figures = bpf.as_json(result)
+    report, _ = BpfReport.objects.select_for_update().get_or_create(
+        year=year,
+        defaults={"period_start": result.start, "period_end": result.end,
+                  "form_version": result.version},
+    )  # fmt: skip
+    if report.status == BpfReport.Status.LOCKED:
+        raise DomainError(f"Le BPF {year} est verrouillé : ses chiffres ne sont plus recalculés.")
+    report.period_start, report.period_end = result.start, result.end
+    report.form_version = result.version
+    report.figures = figures
+    report.sha256 = bpf.figures_hash(figures)
+    report.computed_at = timezone.now()
+    report.save()
+    log_action(report, "bpf.computed", actor=actor, data={"sha256": report.sha256})
+    return report
+
+
+@transaction.atomic
+def bpf_lock(*, report: BpfReport, actor) -> BpfReport:
+    """Freeze the BPF once filed: its figures and their SHA-256 no longer change."""
+    report = BpfReport.objects.select_for_update().get(pk=report.pk)
+    if not report.figures:
+        raise DomainError("Calculez le BPF avant de le verrouiller.")
+    BPF_STATES.advance(report, BpfReport.Status.LOCKED)
+    report.locked_at = timezone.now()
+    report.locked_by = actor
+    report.save()
+    log_action(report, "bpf.locked", actor=actor, data={"sha256": report.sha256})
+    return report
+
+
+@transaction.atomic
+def bpf_check_changes(*, report: BpfReport) -> BpfReport:
+    """For a locked year: compute the figures again from today's data and flag the boxes that
+    would change (an invoice, a credit note or an attendance of that year changed since)."""
+    from . import bpf
+
+    report = BpfReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != BpfReport.Status.LOCKED:
+        raise DomainError("Seul un BPF verrouillé est comparé à ses chiffres figés.")
+    current = bpf.as_json(bpf.compute(report.year))
+    changes = bpf.differences(report.figures, current)
+    if changes and changes != report.changes:
+        log_action(report, "bpf.changed_after_lock", data={"changes": changes})
+    report.changes = changes
+    report.changed_after_lock = bool(changes)
+    report.changes_checked_at = timezone.now()
+    report.save(update_fields=["changes", "changed_after_lock", "changes_checked_at"])
+    return report

@@ -2,7 +2,7 @@
 
 from ganapati.states import StateMachine
 
-from .models import AuditExportJob, Invoice, Payout
+from .models import AuditExportJob, BpfReport, Invoice, Payout
 
 I = Invoice.Status  # noqa: E741
 INVOICE_STATES = StateMachine.from_table(
@@ -55,4 +55,12 @@ EXPORT_STATES = StateMachine.from_table(
         E.DONE: set(),
     },
     dict(E.choices),
+)
+
+B = BpfReport.Status
+# A BPF is computed again at will while a draft; once filed it is locked for good.
+BPF_STATES = StateMachine.from_table(
+    "le bilan pédagogique et financier",
+    {B.DRAFT: {B.LOCKED}, B.LOCKED: set()},
+    dict(B.choices),
 )

@@ -42,6 +42,8 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "trainer_invoice": frozenset({TRAINER, STAFF}),
     "sepa": frozenset({STAFF}),
     "audit_export": frozenset({STAFF}),
+    # The organisation's BPF (cerfa 10443): its figures, CSV and PDF, for staff only.
+    "bpf": frozenset({STAFF}),
     # The calendar invitation of a call with an advisor, to the two people of that call.
     "appointment.invitation": frozenset({ADDRESSEE}),
 }

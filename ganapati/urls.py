@@ -11,6 +11,8 @@ handler500 = "ganapati.views.error_500"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico on every page, whatever the <link rel="icon">.
+    path("favicon.ico", views.favicon),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
     path("client/entreprise/", views.company_people, name="company_people"),
     path("client/entreprise/inviter/", views.company_invite, name="company_invite"),

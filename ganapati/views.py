@@ -192,3 +192,11 @@ def error_404(request, exception=None):
 def error_500(request):
     # No context processors: the database may be what failed.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every page: our SVG icon (resolved per request,
+    so that the static files manifest is read only once it exists)."""
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Min
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 
@@ -43,22 +45,37 @@ class TraineeInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(ReadOnlyAdmin):
+class TrainingSessionAdmin(FoldedSearchMixin, ReadOnlyAdmin):
     """Staff see every session; changes go through the trainer's pages and their services."""
 
     list_display = ["reference", "title", "trainer", "company", "status", "first_date", "trainees"]
     list_filter = ["status", "funding_mode", "funder", "validated_at"]
     search_fields = ["title", "company__legal_name", "company__siret", "trainer__email"]
     list_select_related = ["trainer", "company"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
     date_hierarchy = "created_at"
     inlines = [SessionDayInline, TraineeInline]
     readonly_fields = ["timeline"]
 
     def get_queryset(self, request):
+        # Correlated subqueries, computed for the page's rows only (a GROUP BY over every
+        # session joined with its days and trainees grew with the data).
+        first_day = (
+            SessionDay.objects.filter(session=OuterRef("pk"))
+            .values("session")
+            .annotate(first=Min("date"))
+            .values("first")
+        )
+        trainees = (
+            Trainee.objects.filter(session=OuterRef("pk"))
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(first_day=Min("days__date"), trainee_count=Count("trainees", distinct=True))
+            .annotate(first_day=Subquery(first_day), trainee_count=Coalesce(Subquery(trainees), 0))
         )
 
     @admin.display(description="Référence", ordering="pk")
@@ -79,12 +96,14 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["title", "trainer", "duration", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
-    fields = ["published"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
+    # The BPF classification (cerfa 10443) is staff's to check; sessions made later copy it.
+    fields = ["published", "bpf_objective", "rncp_level", "nsf_codes"]
     readonly_fields = []
 
     def has_add_permission(self, request):
@@ -142,8 +161,9 @@ class QuestionnaireAdmin(admin.ModelAdmin):
 
 @admin.register(QuestionnaireResponse)
 class QuestionnaireResponseAdmin(ReadOnlyAdmin):
-    list_display = ["trainee", "kind", "invited_at", "reminded_at", "submitted_at"]
+    list_display = ["trainee", "email", "kind", "invited_at", "reminded_at", "submitted_at"]
     list_filter = ["kind"]
+    list_select_related = ["trainee"]
 
 
 class ComplaintStepForm(forms.Form):
@@ -156,6 +176,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     list_display = ["pk", "received_at", "origin", "name", "session", "status", "closed_at"]
     list_filter = ["status", "origin"]
+    list_select_related = ["session"]
     readonly_fields = [
         "status", "origin", "name", "email", "session", "author", "text", "received_at",
         "analysis", "analysed_at", "answer", "answered_at", "improvement", "closed_at",

@@ -38,6 +38,38 @@ class FundingMode(models.TextChoices):
     COMPANY = "company", "L'entreprise finance elle-même"
 
 
+class BpfObjective(models.TextChoices):
+    """The training objective, as the BPF (cerfa 10443, frame F-3) classifies it."""
+
+    RNCP = "rncp", "Diplôme, titre ou CQP enregistré au RNCP"
+    RS = "rs", "Certification ou habilitation enregistrée au répertoire spécifique (RS)"
+    CQP = "cqp", "CQP non enregistré au RNCP ou au RS"
+    OTHER = "other", "Autre formation professionnelle"
+    BILAN = "bilan", "Bilan de compétences"
+    VAE = "vae", "Accompagnement à la VAE"
+
+
+class RncpLevel(models.TextChoices):
+    """Level of an RNCP certification (D6113-19 nomenclature; F-3 line a breakdown)."""
+
+    LEVEL_6_8 = "6-8", "Niveaux 6 à 8 (licence, master, ingénieur, doctorat…)"
+    LEVEL_5 = "5", "Niveau 5 (BTS, DUT…)"
+    LEVEL_4 = "4", "Niveau 4 (bac professionnel, BP, BT…)"
+    LEVEL_3 = "3", "Niveau 3 (CAP, BEP…)"
+    LEVEL_2 = "2", "Niveau 2"
+    CQP_NO_LEVEL = "cqp", "CQP sans niveau de qualification"
+
+
+def validate_nsf_codes(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(value, list) or len(value) > 5:
+        raise ValidationError("Indiquez au plus 5 codes NSF.")
+    for code in value:
+        if not (isinstance(code, str) and len(code) == 3 and code.isdigit()):
+            raise ValidationError(f"« {code} » n'est pas un code NSF (3 chiffres, ex. 314).")
+
+
 class TrainingContent(models.Model):
     """What a training is. Shared by reusable programmes and the sessions made from them."""
 
@@ -86,13 +118,27 @@ class TrainingContent(models.Model):
         "base du prix", max_length=12, choices=PriceBasis.choices, default=PriceBasis.PER_SESSION
     )
 
+    # What the BPF (cerfa 10443) needs; distance learning is `format` (remote or mixed).
+    bpf_objective = models.CharField(
+        "objectif (bilan pédagogique et financier)", max_length=5,
+        choices=BpfObjective.choices, default=BpfObjective.OTHER,
+    )  # fmt: skip
+    rncp_level = models.CharField(
+        "niveau RNCP", max_length=3, choices=RncpLevel.choices, blank=True,
+        help_text="Seulement pour une certification enregistrée au RNCP.",
+    )  # fmt: skip
+    nsf_codes = models.JSONField(
+        "spécialités (codes NSF)", default=list, blank=True, validators=[validate_nsf_codes],
+        help_text="Jusqu'à 5 codes à 3 chiffres, le principal d'abord (ex. 314 comptabilité).",
+    )  # fmt: skip
+
     class Meta:
         abstract = True
 
     CONTENT_FIELDS = [
         "title", "objectives", "audience", "prerequisites", "modules", "methods", "assessment",
         "accessibility", "accessibility_contact", "access_terms", "duration_minutes", "format",
-        "location", "price_excl_tax", "price_basis",
+        "location", "price_excl_tax", "price_basis", "bpf_objective", "rncp_level", "nsf_codes",
     ]  # fmt: skip
 
     def content_values(self) -> dict:
@@ -116,6 +162,13 @@ class Programme(TrainingContent):
         verbose_name = "programme de formation"
         verbose_name_plural = "programmes de formation"
         ordering = ["title"]
+        indexes = [
+            # The public catalogue: published programmes by title, one page at a time.
+            models.Index(
+                fields=["title", "id"], condition=models.Q(published=True),
+                name="programme_published_title",
+            ),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(price_excl_tax__isnull=True)
@@ -201,11 +254,11 @@ class TrainingSession(TrainingContent):
     # from them, and an existing account is never attached from them.
     client_submission = models.JSONField("informations saisies", default=dict, blank=True)
     # The shared link: a signed token carrying (session, version); revoking bumps the version.
-    link_version = models.PositiveIntegerField(default=0)
+    link_version = models.PositiveIntegerField("version du lien", default=0)
     link_expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
     link_revoked = models.BooleanField("lien révoqué", default=False)
     # Bumped on every change of the client's data, so that a stale form is noticed.
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField("révision", default=0)
     validated_at = models.DateTimeField("validée le", null=True, blank=True)
     funded_at = models.DateTimeField("feu vert le", null=True, blank=True)
     started_at = models.DateTimeField("démarrée le", null=True, blank=True)
@@ -219,6 +272,18 @@ class TrainingSession(TrainingContent):
         verbose_name = "session de formation"
         verbose_name_plural = "sessions de formation"
         ordering = ["-created_at", "-pk"]
+        # One per list filter + order, so a page is read from the index whatever the number
+        # of sessions: the trainer's dashboard (optionally by status), the client space.
+        indexes = [
+            models.Index(fields=["trainer", "-created_at", "-id"], name="session_trainer_recent"),
+            models.Index(
+                fields=["trainer", "status", "-created_at", "-id"],
+                name="session_trainer_status_recent",
+            ),
+            models.Index(fields=["company", "-created_at", "-id"], name="session_company_recent"),
+            # The staff's list in the admin (every session, newest first).
+            models.Index(fields=["-created_at", "-id"], name="session_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
@@ -355,13 +420,27 @@ class SessionDay(models.Model):
         return slots
 
 
+class TraineeStatus(models.TextChoices):
+    """Who the trainee is, as the BPF (cerfa 10443, frame F-1) counts them."""
+
+    EMPLOYEE = "employee", "Salarié(e) d'un employeur privé"
+    APPRENTICE = "apprentice", "Apprenti(e)"
+    JOB_SEEKER = "job_seeker", "Demandeur d'emploi"
+    INDIVIDUAL = "individual", "Particulier à ses propres frais"
+    OTHER = "other", "Autre (agent public, dirigeant non salarié, bénévole…)"
+
+
 class Trainee(models.Model):
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="trainees")
     first_name = models.CharField("prénom", max_length=150)
     last_name = models.CharField("nom", max_length=150)
     email = models.EmailField("e-mail")
     job_title = models.CharField("fonction", max_length=150, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    # Company training: its employees, unless the client says otherwise on its form.
+    status = models.CharField(
+        "statut", max_length=10, choices=TraineeStatus.choices, default=TraineeStatus.EMPLOYEE
+    )
+    position = models.PositiveSmallIntegerField("ordre", default=0)
     # Set by the trainer at the end of the session (end-of-training attestation).
     competences_acquired = models.BooleanField("compétences acquises", null=True, blank=True)
     assessment_result = models.TextField("résultat de l'évaluation", blank=True)

@@ -40,6 +40,7 @@ EXPECTED = {
     "trainer_invoice": {"trainer", "staff"},
     "sepa": {"staff"},
     "audit_export": {"staff"},
+    "bpf": {"staff"},
     "appointment.invitation": {"addressee"},
 }
 

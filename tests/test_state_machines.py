@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import AuditExportJob, Invoice, Payment, Payout, PayoutBatch
-from billing.states import EXPORT_STATES, INVOICE_STATES, PAYOUT_STATES, TRANSMISSION_STATES
+from billing.states import (
+    BPF_STATES,
+    EXPORT_STATES,
+    INVOICE_STATES,
+    PAYOUT_STATES,
+    TRANSMISSION_STATES,
+)
 from documents import services as documents
 from documents.models import Document
 from documents.states import DOCUMENT_STATES
@@ -66,6 +72,8 @@ OUTBOX_ALLOWED = {
 }  # fmt: skip
 # A complaint is analysed, then answered, then closed with its improvement action: no step skipped.
 COMPLAINT_ALLOWED = {("received", "analysed"), ("analysed", "answered"), ("answered", "closed")}
+# A BPF is locked once filed, for good.
+BPF_ALLOWED = {("draft", "locked")}
 
 MACHINES = [
     ("session", SESSION_STATES, SESSION_ALLOWED,
@@ -81,6 +89,7 @@ MACHINES = [
     ("email", OUTBOX_STATES, OUTBOX_ALLOWED, {"queued", "sending", "sent", "failed"}),
     ("complaint", COMPLAINT_STATES, COMPLAINT_ALLOWED,
      {"received", "analysed", "answered", "closed"}),
+    ("bpf", BPF_STATES, BPF_ALLOWED, {"draft", "locked"}),
 ]  # fmt: skip
 
 
@@ -436,3 +445,22 @@ def test_an_email_queued_or_being_sent_is_not_resent(state, staff):
         subject="S", body_text="B", status=state,
     )  # fmt: skip
     assert_refused(lambda: core.outbox_resend(email_ids=[email.pk], actor=staff))
+
+
+def test_a_locked_bpf_can_be_neither_locked_again_nor_recomputed(staff, organisation):
+    import datetime as dt
+
+    from billing.models import BpfReport
+    from billing.services import bpf_compute, bpf_lock
+
+    report = BpfReport.objects.create(
+        year=2025, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31),
+        form_version="10443*17", status="locked", figures={"lines": []}, sha256="0" * 64,
+        locked_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    with pytest.raises(DomainError):
+        bpf_lock(report=report, actor=staff)
+    with pytest.raises(DomainError):
+        bpf_compute(year=2025, actor=staff)
+    report.refresh_from_db()
+    assert (report.status, report.figures, report.sha256) == ("locked", {"lines": []}, "0" * 64)

@@ -92,6 +92,15 @@ class Organisation(models.Model):
         validators=PERCENT,
         help_text="Part retenue sur les sommes encaissées avant reversement au formateur.",
     )
+    # The BPF covers the last closed financial year: the year ending on this day and month.
+    financial_year_end_day = models.PositiveSmallIntegerField(
+        "clôture de l'exercice : jour", default=31,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )  # fmt: skip
+    financial_year_end_month = models.PositiveSmallIntegerField(
+        "clôture de l'exercice : mois", default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )  # fmt: skip
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
 
     class Meta:
@@ -114,8 +123,16 @@ class Organisation(models.Model):
         return self.legal_name
 
     def save(self, *args, **kwargs):
+        from django.db import transaction
+
+        from ..selectors import organisation_forget
+
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
+        # Not business logic: the pages' copy of the identity (selectors.organisation_for_pages)
+        # is dropped now and once more at commit (a read in between would keep the old row).
+        organisation_forget()
+        transaction.on_commit(organisation_forget)
 
     def clean(self):
         from django.core.exceptions import ValidationError
