@@ -16,8 +16,10 @@ from .models import (
     Funder,
     JoinRequest,
     Organisation,
+    OrganisationDocument,
     OutgoingEmail,
     TrainerProfile,
+    TrainerQualification,
     User,
 )
 from .selectors import audit_timeline
@@ -41,6 +43,13 @@ class TrainerProfileInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
+
+
+class TrainerQualificationInline(admin.StackedInline):
+    """CV, diplomas and dated certifications (Qualiopi 21–22); a reminder precedes expiry."""
+
+    model = TrainerQualification
+    extra = 0
 
 
 class ClientContactInline(admin.TabularInline):
@@ -98,7 +107,9 @@ class UserAdmin(FoldedSearchMixin, DjangoUserAdmin):
     actions = ["send_invitation"]
 
     def get_inlines(self, request, obj):
-        return [TrainerProfileInline] if obj is not None and obj.is_trainer else []
+        if obj is not None and obj.is_trainer:
+            return [TrainerProfileInline, TrainerQualificationInline]
+        return []
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not TrainerProfile:
@@ -384,3 +395,26 @@ class FunderAdmin(FoldedSearchMixin, admin.ModelAdmin):
 # The help centre's and the advisor appointments' back-office pages live with them.
 from .appointments import admin as _appointments_admin  # noqa: E402, F401
 from .help import admin as _help_admin  # noqa: E402, F401
+
+
+@admin.register(OrganisationDocument)
+class OrganisationDocumentAdmin(admin.ModelAdmin):
+    """Each save publishes a new version: a published text is never edited in place."""
+
+    list_display = ["kind", "version", "valid_from", "created_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "text", "valid_from"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .orgdocs import organisation_document_publish
+
+        published = organisation_document_publish(
+            kind=obj.kind, text=obj.text, valid_from=obj.valid_from, actor=request.user
+        )
+        obj.pk, obj.version = published.pk, published.version

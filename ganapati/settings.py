@@ -283,6 +283,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.overdue_reminders",
         "schedule": crontab(hour=8, minute=15),
     },
+    # Qualiopi (issue 15): convocations N days before, questionnaires, one reminder.
+    "quality-daily": {
+        "task": "sessions.quality_daily",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "qualification-reminders": {
+        "task": "ganapati.qualification_reminders",
+        "schedule": crontab(hour=7, minute=45),
+    },
     "appointment-reminders": {
         "task": "ganapati.appointment_reminders",
         "schedule": crontab(hour=9, minute=0),
@@ -355,3 +364,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Qualiopi (issue 15): days before the first day for the convocation, after the end for the
+# cold questionnaire, before the one reminder; fewest answers for a published figure.
+QUALITY_CONVOCATION_DAYS = env.int("QUALITY_CONVOCATION_DAYS", default=7)
+QUALITY_COLD_DAYS = env.int("QUALITY_COLD_DAYS", default=90)
+QUALITY_REMINDER_DAYS = env.int("QUALITY_REMINDER_DAYS", default=5)
+QUALITY_MIN_COUNT = env.int("QUALITY_MIN_COUNT", default=5)
+QUALITY_QUALIFICATION_NOTICE_DAYS = env.int("QUALITY_QUALIFICATION_NOTICE_DAYS", default=30)

@@ -39,3 +39,10 @@ def outbox_send(self, email_id: int) -> str:
 @shared_task(name="ganapati.outbox_sweep")
 def outbox_sweep() -> dict:
     return services.outbox_sweep()
+
+
+@shared_task(name="ganapati.qualification_reminders")
+def qualification_reminders() -> int:
+    from .qualifications import qualification_reminders as remind
+
+    return remind()

@@ -1,12 +1,22 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
 from ganapati.admin_site import FoldedSearchMixin
+from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 
-from .models import Programme, SessionDay, Trainee, TrainingSession
+from .models import (
+    Complaint,
+    Programme,
+    Questionnaire,
+    QuestionnaireResponse,
+    SessionDay,
+    Trainee,
+    TrainingSession,
+)
 
 
 class SessionDayInline(admin.TabularInline):
@@ -102,3 +112,114 @@ class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
     @admin.display(description="durée", ordering="duration_minutes")
     def duration(self, obj):
         return format_minutes(obj.duration_minutes)
+
+
+# --- Qualiopi evidence (issue 15) ---------------------------------------------------------------
+
+
+class QuestionnaireForm(forms.ModelForm):
+    class Meta:
+        model = Questionnaire
+        fields = ["kind", "questions"]
+        help_texts = {
+            "questions": 'Liste JSON : [{"key": "satisfaction", "label": "…", "type": "scale"}, '
+            "…] ; types « scale » (1 à 5), « text », « choice » (avec « choices »), « optional » "
+            "pour une réponse facultative. La question « satisfaction » alimente les résultats "
+            "publiés."
+        }
+
+    def clean_questions(self):
+        from .quality import check_questions
+
+        questions = self.cleaned_data["questions"]
+        try:
+            check_questions(questions)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return questions
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    """Saving always publishes a new version: answers keep the questions they answered."""
+
+    form = QuestionnaireForm
+    list_display = ["kind", "version", "created_at"]
+    list_filter = ["kind"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .quality import questionnaire_publish
+
+        published = questionnaire_publish(
+            kind=obj.kind, questions=obj.questions, actor=request.user
+        )
+        obj.pk, obj.version = published.pk, published.version
+
+
+@admin.register(QuestionnaireResponse)
+class QuestionnaireResponseAdmin(ReadOnlyAdmin):
+    list_display = ["trainee", "email", "kind", "invited_at", "reminded_at", "submitted_at"]
+    list_filter = ["kind"]
+    list_select_related = ["trainee"]
+
+
+class ComplaintStepForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea)
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """Steps go through the service (analysed, answered, closed), each with its text and date."""
+
+    list_display = ["pk", "received_at", "origin", "name", "session", "status", "closed_at"]
+    list_filter = ["status", "origin"]
+    list_select_related = ["session"]
+    readonly_fields = [
+        "status", "origin", "name", "email", "session", "author", "text", "received_at",
+        "analysis", "analysed_at", "answer", "answered_at", "improvement", "closed_at",
+    ]  # fmt: skip
+    actions = ["export_csv"]
+    change_form_template = "admin/sessions/complaint_change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        from .quality import COMPLAINT_STATES, complaint_advance
+
+        complaint = self.get_object(request, object_id)
+        if complaint is not None and request.method == "POST" and "step" in request.POST:
+            try:
+                complaint_advance(
+                    complaint=complaint,
+                    target=request.POST["step"],
+                    text=request.POST.get("text", ""),
+                    actor=request.user,
+                )
+                messages.success(request, "Réclamation mise à jour.")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            return redirect(request.path)
+        steps = []
+        if complaint is not None:
+            labels = {"analysed": "Analyse", "answered": "Réponse apportée",
+                      "closed": "Action d'amélioration décidée (clôture)"}  # fmt: skip
+            steps = [(t, labels[t]) for t in sorted(COMPLAINT_STATES.transitions[complaint.status])]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "complaint_steps": steps}
+        )
+
+    @admin.action(description="Exporter le registre des réclamations (CSV)")
+    def export_csv(self, request, queryset):
+        from .quality_export import complaints_csv_response
+
+        return complaints_csv_response(queryset)

@@ -23,6 +23,9 @@ class TrainingSessionsConfig(AppConfig):
         register_signed_sheet()
         document_ready.connect(receivers.send_validation_pack_when_ready)
         membership_ended.connect(receivers.detach_contact_when_membership_ends)
+        from .events import session_completed
+
+        session_completed.connect(receivers.invite_hot_questionnaire)
 
         labels.register(
             statuses=dict(TrainingSession.Status.choices),

@@ -110,6 +110,8 @@ def session_document_context(
         "attended_minutes": minutes if attended_minutes is None else attended_minutes,
         "signed_sheet": signed_sheet,
         "assessment_result": _assessment(trainee),
+        # Issue 15: the result per objective, as the trainer assessed it (no default).
+        "objective_results": list(trainee.objective_results.all()) if trainee else [],
         "funding": None,  # the funding app adds the validated split to the agreement
         "amounts": session_amounts(session, organisation),
         "legal": legal,

@@ -698,3 +698,14 @@ class AttendanceEvidence(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Le journal de preuve ne se supprime pas.")
+
+
+# Qualiopi evidence (issue 15), in its own module to keep this one readable.
+from .quality_models import (  # noqa: E402, F401
+    Complaint,
+    ObjectiveAssessment,
+    ObjectiveResult,
+    Questionnaire,
+    QuestionnaireKind,
+    QuestionnaireResponse,
+)

@@ -19,3 +19,10 @@ def detach_contact_when_membership_ends(*, company_id, user_id, **_):
     from .services import session_contacts_detach
 
     session_contacts_detach(company_id=company_id, user_id=user_id)
+
+
+def invite_hot_questionnaire(*, session_id, **_):
+    """Completed: each trainee gets the hot satisfaction questionnaire (issue 15)."""
+    from .tasks import quality_hot_invites
+
+    quality_hot_invites.delay(session_id)

@@ -12,3 +12,18 @@ def send_validation_pack(session_id: int) -> str:
 @shared_task(name="sessions.sweep")
 def sweep() -> dict:
     return services.sessions_sweep()
+
+
+@shared_task(name="sessions.quality_daily", acks_late=True)
+def quality_daily() -> dict:
+    """Convocations, questionnaires and one reminder (keyed e-mails: never twice)."""
+    from . import quality
+
+    return quality.quality_daily()
+
+
+@shared_task(name="sessions.quality_hot_invites", acks_late=True)
+def quality_hot_invites(session_id: int) -> int:
+    from . import quality
+
+    return quality.hot_invites(session_id=session_id)

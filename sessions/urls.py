@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import signing_views, views
+from . import quality_views, signing_views, views
 
 urlpatterns = [
     path("formateur/", views.trainer_home, name="trainer_home"),
@@ -73,5 +73,19 @@ urlpatterns = [
         "formateur/sessions/<int:pk>/apercu/<str:kind>/",
         views.document_preview,
         name="document_preview",
+    ),
+    # Qualiopi evidence (issue 15).
+    path("questionnaire/<str:token>/", quality_views.questionnaire, name="quality_questionnaire"),
+    path(
+        "formateur/sessions/<int:pk>/qualite/",
+        quality_views.session_quality,
+        name="session_quality",
+    ),
+    path("equipe/qualiopi/export/", quality_views.auditor_export, name="quality_auditor_export"),
+    path("reclamation/", quality_views.complaint_new, name="complaint_new"),
+    path(
+        "organisme/<str:kind>/",
+        quality_views.organisation_document,
+        name="organisation_document",
     ),
 ]

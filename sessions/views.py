@@ -621,12 +621,15 @@ def catalogue(request):
 
 
 def programme_public(request, pk):
+    from .quality import programme_indicators
+
     programme = get_object_or_404(selectors.published_programmes(), pk=pk)
     return render(
         request,
         "sessions/programme_public.html",
-        {"programme": programme, "organisation": organisation_for_pages()},
-    )
+        {"programme": programme, "organisation": organisation_for_pages(),
+         "indicators": programme_indicators(programme)},
+    )  # fmt: skip
 
 
 # --- Running the session ----------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ganapati.models import AuditEvent, OutgoingEmail
 from ganapati.outbox_states import OUTBOX_STATES
 from sessions import services as sessions
 from sessions.models import Attendance, AttendanceScan, SessionDay, Trainee, TrainingSession
+from sessions.quality import COMPLAINT_STATES
 from sessions.states import SESSION_STATES, SLOT_STATES
 
 from .factories import TrainingSessionFactory, attach_client
@@ -69,6 +70,8 @@ OUTBOX_ALLOWED = {
     ("queued", "sending"), ("sending", "sent"), ("sending", "failed"), ("sending", "queued"),
     ("failed", "queued"), ("sent", "queued"),
 }  # fmt: skip
+# A complaint is analysed, then answered, then closed with its improvement action: no step skipped.
+COMPLAINT_ALLOWED = {("received", "analysed"), ("analysed", "answered"), ("answered", "closed")}
 # A BPF is locked once filed, for good.
 BPF_ALLOWED = {("draft", "locked")}
 # A half-day slot: signed or marked absent; a mark is corrected (with a reason) before closing.
@@ -86,6 +89,8 @@ MACHINES = [
     ("document", DOCUMENT_STATES, DOCUMENT_ALLOWED, {"pending", "ready", "failed"}),
     ("export", EXPORT_STATES, EXPORT_ALLOWED, {"pending", "running", "done", "failed"}),
     ("email", OUTBOX_STATES, OUTBOX_ALLOWED, {"queued", "sending", "sent", "failed"}),
+    ("complaint", COMPLAINT_STATES, COMPLAINT_ALLOWED,
+     {"received", "analysed", "answered", "closed"}),
     ("bpf", BPF_STATES, BPF_ALLOWED, {"draft", "locked"}),
     ("slot", SLOT_STATES, SLOT_ALLOWED, {"open", "signed", "absent"}),
 ]  # fmt: skip

@@ -6,7 +6,9 @@ from .help import HelpArticle, HelpCategory
 from .idempotency import FormToken
 from .memberships import JoinRequest
 from .organisation import Organisation
+from .orgdocs import OrganisationDocument
 from .outbox import OutgoingEmail
+from .qualifications import TrainerQualification
 
 __all__ = [
     "AdvisorAvailability",
@@ -20,8 +22,10 @@ __all__ = [
     "HelpCategory",
     "JoinRequest",
     "Organisation",
+    "OrganisationDocument",
     "OutgoingEmail",
     "Role",
     "TrainerProfile",
+    "TrainerQualification",
     "User",
 ]

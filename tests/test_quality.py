@@ -1,0 +1,461 @@
+"""Qualiopi evidence (issue 15): convocation, needs analysis, satisfaction hot and cold, one
+reminder, assessment per objective, complaints, published figures, the auditor's export.
+
+Personas: Julien the trainer, Marie the client contact, two trainees (Stagiaire0/1 Martin),
+the staff, an anonymous visitor. Expectations are written from the issue, not from the code.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from ganapati.errors import DomainError
+from ganapati.models import OutgoingEmail
+from sessions import quality
+from sessions import services as sessions
+from sessions.models import (
+    Complaint,
+    ObjectiveAssessment,
+    Programme,
+    Questionnaire,
+    QuestionnaireResponse,
+    TrainingSession,
+)
+from tests import clock
+
+from .conftest import login
+from .factories import TrainingSessionFactory, attach_client
+from .test_billing import completed_session
+
+LINK = re.compile(r"https?://[^\s\"<]+/questionnaire/[^\s\"<]+/")
+
+
+def validated_session(trainer, client_user):
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    sessions.session_validate(session=session, actor=trainer)
+    session.refresh_from_db()
+    return session
+
+
+def run_to_completion(session, trainer, *, before_complete=None):
+    """A validated session funded, started, attended in full and completed at its dates."""
+    from funding.models import FundingRequest
+
+    from .factories import invoicing_funder
+
+    invoicing_funder(session.funder)
+    FundingRequest.objects.create(
+        session=session, funder=session.funder, status="validated", decision="total",
+        amount_granted=Decimal("2800"), minutes_granted=840, subrogation=True,
+        uploaded_at=timezone.now(), file_number="OPCOEP-42",
+    )  # fmt: skip
+    sessions.session_fund(session=session, actor=None)
+    clock.after(session)
+    sessions.session_start(session=session, actor=trainer)
+    present = {(t.pk, d.pk, h) for t in session.trainees.all() for d in session.days.all()
+               for h in ("am", "pm")}  # fmt: skip
+    sessions.attendance_record(session=session, actor=trainer, present=present)
+    if before_complete:
+        before_complete()
+    results = {t.pk: (True, "") for t in session.trainees.all()}
+    sessions.session_complete(session=session, actor=trainer, results=results)
+
+
+def emails(template):
+    return list(OutgoingEmail.objects.filter(template=template).order_by("pk"))
+
+
+def path_of(email) -> str:
+    url = LINK.search(email.body_text).group(0)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+# --- Convocation ---------------------------------------------------------------------------------
+
+
+def test_the_convocation_leaves_seven_days_before_the_first_day_once_per_trainee_with_a_copy(
+    trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    first = min(d.date for d in session.days.all())
+    clock.at(dt.datetime.combine(first - dt.timedelta(days=8), dt.time(7, 30)))
+    assert quality.quality_daily()["convocations"] == 0
+    assert emails("quality_convocation") == []
+    clock.back()
+    clock.at(dt.datetime.combine(first - dt.timedelta(days=7), dt.time(7, 30)))
+    assert quality.quality_daily()["convocations"] == 2
+    quality.quality_daily()  # the next beat, or a second worker: nothing more
+    sent = emails("quality_convocation")
+    assert sorted(m.to[0] for m in sent) == sorted(
+        ["stagiaire0@exemple.fr", "stagiaire1@exemple.fr", client_user.email]
+    )
+    to_trainee = next(m for m in sent if m.to == ["stagiaire0@exemple.fr"])
+    body = to_trainee.body_text
+    assert "Salle Bellecour, 10 rue de la Barre" in body  # place
+    assert "09:00–12:30" in body and "13:30–17:00" in body  # times
+    assert "Encadrer au moins une personne." in body  # prerequisites
+    assert "Julien Moreau, 06 12 34 56 78" in body  # disability contact
+    assert "Règlement intérieur" in body and "L6352-3" in body
+    assert LINK.search(body)  # the needs analysis, personal
+    copy = next(m for m in sent if m.to == [client_user.email])
+    assert "Stagiaire0 Martin" in copy.body_text and not LINK.search(copy.body_text)
+
+
+def test_a_draft_session_gets_no_convocation(trainer, organisation):
+    session = TrainingSessionFactory(trainer=trainer)
+    with pytest.raises(DomainError, match="validée"):
+        quality.convocation_send(session=session)
+    assert emails("quality_convocation") == []
+
+
+# --- Needs analysis by personal link -----------------------------------------------------------
+
+
+def test_a_trainee_answers_the_needs_analysis_once_and_the_trainer_sees_it_and_adapts(
+    client, trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    mail = next(m for m in emails("quality_convocation") if m.to == ["stagiaire0@exemple.fr"])
+    url = path_of(mail)
+    page = client.get(url)
+    assert page.status_code == 200 and "Votre niveau actuel" in page.content.decode()
+    missing = client.post(url, {"level": "Notions"})
+    assert missing.status_code == 400 and "Répondez à la question" in missing.content.decode()
+    bad = client.post(url, {"level": "Expert mondial", "expectations": "x"})
+    assert bad.status_code == 400 and "une des réponses proposées" in bad.content.decode()
+    done = client.post(
+        url,
+        {"level": "Notions", "expectations": "Mener mes entretiens annuels",
+         "disability": "Malentendant : sous-titres"},
+    )  # fmt: skip
+    assert done.status_code == 302
+    again = client.get(url)
+    assert "Merci pour vos réponses" in again.content.decode()
+    assert client.post(url, {"level": "Confirmé", "expectations": "autre"}).status_code == 200
+    response = QuestionnaireResponse.objects.get(trainee__email="stagiaire0@exemple.fr")
+    assert response.answers["level"] == "Notions"  # the second post changed nothing
+
+    login(client, trainer)
+    page = client.get(reverse("session_quality", args=[session.pk])).content.decode()
+    assert "Mener mes entretiens annuels" in page and "Malentendant : sous-titres" in page
+    client.post(
+        reverse("session_quality", args=[session.pk]),
+        {"action": "adaptation", "response": response.pk, "adaptation": "Support sous-titré"},
+    )
+    response.refresh_from_db()
+    assert response.trainer_adaptation == "Support sous-titré"
+
+
+def test_another_trainer_cannot_see_the_quality_page_of_my_session(
+    client, trainer, other_trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    login(client, other_trainer)
+    assert client.get(reverse("session_quality", args=[session.pk])).status_code == 404
+
+
+def test_a_forged_or_expired_link_is_refused_in_french(client, trainer, client_user, organisation):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    response = QuestionnaireResponse.objects.first()
+    other = QuestionnaireResponse.objects.exclude(pk=response.pk).first()
+    forged = signing.dumps({"r": other.pk, "k": "needs"}, salt="autre-chose")
+    page = client.get(reverse("quality_questionnaire", args=[forged]))
+    assert page.status_code == 404 and "pas valide" in page.content.decode()
+    # A client link's token does not open a questionnaire (one purpose per link).
+    from sessions import links
+
+    page = client.get(reverse("quality_questionnaire", args=[links.make_token(session)]))
+    assert page.status_code == 404
+    url = reverse("quality_questionnaire", args=[quality.make_token(response)])
+    clock.at(timezone.now() + dt.timedelta(days=61))
+    page = client.get(url)
+    assert page.status_code == 404 and "expiré" in page.content.decode()
+
+
+# --- Satisfaction: hot at completion, cold 90 days later, one reminder --------------------------
+
+
+def test_hot_at_completion_cold_after_ninety_days_and_one_reminder_each(
+    trainer, client_user, organisation, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the completion event, after commit
+        session = completed_session(trainer, client_user)
+    sent = emails("quality_questionnaire")
+    hot = [m for m in sent if "Satisfaction à chaud" in m.subject]
+    assert sorted(m.to[0] for m in hot) == ["stagiaire0@exemple.fr", "stagiaire1@exemple.fr"]
+    # The client company's satisfaction to its contact, the trainer's own feedback to Julien.
+    (to_client,) = [m for m in sent if "Satisfaction de l'entreprise cliente" in m.subject]
+    (to_trainer,) = [m for m in sent if "Retour du formateur" in m.subject]
+    assert to_client.to == [client_user.email] and to_trainer.to == [trainer.email]
+    assert len(sent) == 4
+    quality.quality_daily()
+    assert len(emails("quality_questionnaire")) == 4  # not twice
+    # Stagiaire0 answers the hot one, and so do the client and the trainer; Stagiaire1 does
+    # not and is reminded once.
+    response = QuestionnaireResponse.objects.get(trainee__email="stagiaire0@exemple.fr", kind="hot")
+    quality.response_submit(response=response, data={"satisfaction": "5", "objectives": "4"})
+    client_response = QuestionnaireResponse.objects.get(session=session, kind="client")
+    quality.response_submit(response=client_response,
+                            data={"satisfaction": "4", "organisation": "5"})  # fmt: skip
+    trainer_response = QuestionnaireResponse.objects.get(session=session, kind="trainer")
+    with pytest.raises(DomainError, match="Répondez"):
+        quality.response_submit(response=trainer_response, data={"satisfaction": "4"})
+    quality.response_submit(response=trainer_response,
+                            data={"satisfaction": "4", "group": "Groupe motivé"})  # fmt: skip
+    session.refresh_from_db()
+    completed_at = session.completed_at
+    clock.at(completed_at + dt.timedelta(days=6))
+    counts = quality.quality_daily()
+    assert counts["reminders"] == 1 and counts["cold"] == 0
+    reminders = [m for m in emails("quality_questionnaire") if m.subject.startswith("Rappel")]
+    assert [m.to for m in reminders] == [["stagiaire1@exemple.fr"]]
+    assert quality.quality_daily()["reminders"] == 0
+    clock.at(completed_at + dt.timedelta(days=91))
+    assert quality.quality_daily()["cold"] == 2
+    assert quality.quality_daily()["cold"] == 0
+    cold = [m for m in emails("quality_questionnaire") if "à froid" in m.subject]
+    assert sorted(m.to[0] for m in cold) == ["stagiaire0@exemple.fr", "stagiaire1@exemple.fr"]
+
+
+def test_an_answer_keeps_the_questions_it_answered_after_staff_edit_them(
+    trainer, client_user, organisation, staff
+):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    response = QuestionnaireResponse.objects.first()
+    quality.response_submit(
+        response=response, data={"level": "Débutant", "expectations": "Tout apprendre"}
+    )
+    quality.questionnaire_publish(
+        kind="needs",
+        questions=[{"key": "goal", "label": "Votre objectif principal", "type": "text"}],
+        actor=staff,
+    )
+    response.refresh_from_db()
+    assert response.questionnaire.version == 1
+    assert response.questionnaire.questions[0]["label"] == "Votre niveau actuel sur le sujet"
+    assert quality.questionnaire_current("needs").version == 2
+    with pytest.raises(DomainError, match="Type de question inconnu"):
+        quality.questionnaire_publish(
+            kind="hot", questions=[{"key": "a", "label": "b", "type": "etoiles"}], actor=staff
+        )
+    assert Questionnaire.objects.filter(kind="hot").count() <= 1
+
+
+# --- Assessment per objective ------------------------------------------------------------------
+
+
+def test_the_trainer_assesses_each_objective_and_none_is_assumed(
+    client, trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    results = {}
+    with pytest.raises(DomainError, match="pendant ou à la fin"):
+        quality.assessment_record(session=session, actor=trainer, results=results)
+    session = completed_session(trainer, client_user)
+    assert quality.objectives_of(session) == [
+        "Conduire un entretien individuel",
+        "fixer des objectifs SMART",
+    ]
+    t0, t1 = session.trainees.all()
+    partial = {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired"}
+    with pytest.raises(DomainError, match="Stagiaire1 Martin"):
+        quality.assessment_record(session=session, actor=trainer, results=partial)
+    assert ObjectiveAssessment.objects.count() == 0
+    login(client, trainer)
+    url = reverse("session_quality", args=[session.pk])
+    client.post(url, {"action": "assessment", f"obj-{t0.pk}-0": "acquired",
+                      f"obj-{t0.pk}-1": "partly", f"obj-{t1.pk}-0": "not_acquired",
+                      f"obj-{t1.pk}-1": "acquired"})  # fmt: skip
+    got = {(a.trainee_id, a.objective, a.get_result_display())
+           for a in ObjectiveAssessment.objects.all()}  # fmt: skip
+    assert got == {
+        (t0.pk, "Conduire un entretien individuel", "Acquis"),
+        (t0.pk, "fixer des objectifs SMART", "Partiellement acquis"),
+        (t1.pk, "Conduire un entretien individuel", "Non acquis"),
+        (t1.pk, "fixer des objectifs SMART", "Acquis"),
+    }
+
+
+# --- Complaints ----------------------------------------------------------------------------------
+
+
+def test_a_visitor_files_a_complaint_and_staff_treat_it_step_by_step(client, staff, organisation):
+    page = client.post(reverse("complaint_new"), {
+        "origin": "trainee", "name": "Lucie Petit", "email": "lucie@exemple.fr",
+        "reference": "", "text": "La salle était trop froide.",
+    })  # fmt: skip
+    assert page.status_code == 200 and "Réclamation reçue" in page.content.decode()
+    complaint = Complaint.objects.get()
+    (ack,) = emails("quality_complaint_received")
+    assert ack.to == ["lucie@exemple.fr"] and f"n° {complaint.pk}" in ack.body_text
+    with pytest.raises(DomainError):
+        quality.complaint_advance(complaint=complaint, target="closed", text="x", actor=staff)
+    with pytest.raises(DomainError, match="Décrivez"):
+        quality.complaint_advance(complaint=complaint, target="analysed", text=" ", actor=staff)
+    for target, text in [
+        ("analysed", "Chauffage en panne ce jour-là"),
+        ("answered", "Excuses, chauffage réparé"),
+        ("closed", "Contrôle du chauffage la veille de chaque session"),
+    ]:
+        quality.complaint_advance(complaint=complaint, target=target, text=text, actor=staff)
+    complaint.refresh_from_db()
+    assert complaint.status == "closed" and complaint.closed_at and complaint.analysed_at
+    login(client, staff)
+    export = client.post(reverse("admin:training_sessions_complaint_changelist"),
+                         {"action": "export_csv", "_selected_action": [complaint.pk]})  # fmt: skip
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][3] == "Lucie Petit" and rows[1][11].startswith("Contrôle du chauffage")
+
+
+def test_a_complaint_with_no_text_is_a_french_error_not_a_500(client, organisation):
+    page = client.post(reverse("complaint_new"), {"origin": "other", "name": "X",
+                                                  "email": "pas-un-email", "text": ""})  # fmt: skip
+    assert page.status_code == 400 and Complaint.objects.count() == 0
+
+
+# --- Published figures -------------------------------------------------------------------------
+
+
+def _answer_hot(session, scores):
+    quality.quality_daily()  # the beat invites whoever the completion event did not
+    for trainee, score in zip(session.trainees.all(), scores, strict=True):
+        response = QuestionnaireResponse.objects.get(trainee=trainee, kind="hot")
+        quality.response_submit(response=response, data={"satisfaction": str(score),
+                                                         "objectives": "4"})  # fmt: skip
+
+
+def test_the_programme_page_shows_figures_only_from_the_minimum_count(
+    client, trainer, client_user, organisation, settings
+):
+    settings.QUALITY_MIN_COUNT = 3
+    programme = Programme.objects.create(trainer=trainer, **{
+        f: getattr(TrainingSessionFactory.build(trainer=trainer), f)
+        for f in Programme.CONTENT_FIELDS})  # fmt: skip
+    first = completed_session(trainer, client_user)
+    TrainingSession.objects.filter(pk=first.pk).update(programme=programme)
+    _answer_hot(first, [5, 4])
+    page = client.get(reverse("programme_public", args=[programme.pk])).content.decode()
+    assert "Stagiaires formés</dt><dd>moins de 3" in page
+    assert "Satisfaction à chaud</dt><dd>pas encore assez de réponses (au moins 3)" in page
+    clock.back()
+    second = completed_session(trainer, client_user)
+    TrainingSession.objects.filter(pk=second.pk).update(programme=programme)
+    _answer_hot(second, [3, 4])
+    page = client.get(reverse("programme_public", args=[programme.pk])).content.decode()
+    assert "Stagiaires formés</dt><dd>4</dd>" in page
+    assert "Taux d&#x27;achèvement</dt><dd>100 %" in page or "achèvement</dt><dd>100 %" in page
+    assert "4,0 / 5 (4 réponses)" in page  # (5 + 4 + 3 + 4) / 4
+    assert "Calculé le" in page
+    assert "Stagiaire0" not in page  # anonymous
+
+
+# --- Organisation documents and the auditor's export -------------------------------------------
+
+
+def test_staff_publish_a_new_version_of_the_rules_and_the_public_page_shows_the_latest(
+    client, staff, organisation
+):
+    login(client, staff)
+    add = reverse("admin:ganapati_organisationdocument_add")
+    for text in ["Article 1 : ponctualité.", "Article 1 : ponctualité. Article 2 : sécurité."]:
+        client.post(add, {"kind": "reglement", "text": text, "valid_from": "01/01/2026"})
+    client.logout()
+    page = client.get(reverse("organisation_document", args=["reglement"])).content.decode()
+    assert "Version 2" in page and "Article 2 : sécurité." in page
+    assert client.get(reverse("organisation_document", args=["cgv"])).status_code == 404
+
+
+def test_the_auditor_export_is_for_staff_and_holds_each_sessions_evidence_and_a_summary(
+    client, staff, trainer, client_user, organisation
+):
+    session = completed_session(trainer, client_user)
+    _answer_hot(session, [5, 2])
+    clock.back()
+    first = min(d.date for d in session.days.all())
+    url = reverse("quality_auditor_export") + f"?du={first:%Y-%m-%d}&au={first:%Y-%m-%d}"
+    login(client, trainer)
+    assert client.get(url).status_code == 403
+    login(client, staff)
+    response = client.get(url)
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = set(archive.namelist())
+    assert f"{session.reference}/hot.csv" in names and "synthese.csv" in names
+    assert "reclamations.csv" in names
+    summary = list(csv.reader(io.StringIO(archive.read("synthese.csv").decode("utf-8-sig")),
+                              delimiter=";"))  # fmt: skip
+    assert summary[1][0] == session.reference and summary[1][7] == "2"  # two hot answers
+    bad = client.get(reverse("quality_auditor_export") + "?du=2026-05-01&au=2026-01-01")
+    assert bad.status_code == 400 and "précéder" in bad.content.decode()
+
+
+def test_the_attestation_states_the_result_of_each_objective(trainer, client_user, organisation):
+    from documents.models import Document
+    from documents.services import document_render
+
+    from .test_documents import pdf_text
+
+    session = validated_session(trainer, client_user)
+    t0, t1 = session.trainees.all()
+
+    def assess():
+        quality.assessment_record(session=session, actor=trainer, results={
+            (t0.pk, 0): "acquired", (t0.pk, 1): "partly",
+            (t1.pk, 0): "not_acquired", (t1.pk, 1): "acquired",
+        })  # fmt: skip
+
+    run_to_completion(session, trainer, before_complete=assess)
+    attestation = Document.objects.for_owner(session).for_subject(t0).get(kind="attestation")
+    document_render(document_id=attestation.pk)
+    attestation.refresh_from_db()
+    with attestation.file.open("rb") as handle:
+        text = pdf_text(handle.read())
+    assert "Conduire un entretien individuel : acquis" in text
+    assert "fixer des objectifs SMART : partiellement acquis" in text
+    assert "Compétences acquises" not in text
+
+
+def test_a_trainer_is_reminded_once_thirty_days_before_a_certification_expires(
+    trainer, organisation
+):
+    from ganapati.models import TrainerQualification
+    from ganapati.qualifications import qualification_reminders
+
+    today = timezone.localdate()
+    TrainerQualification.objects.create(
+        trainer=trainer, kind="certification", title="Habilitation SST",
+        obtained_on=today - dt.timedelta(days=700), expires_on=today + dt.timedelta(days=31),
+    )  # fmt: skip
+    TrainerQualification.objects.create(trainer=trainer, kind="diploma", title="Master RH")
+    assert qualification_reminders() == 0
+    clock.at(timezone.now() + dt.timedelta(days=1))
+    qualification_reminders()
+    qualification_reminders()
+    (mail,) = emails("quality_qualification_expiry")
+    assert mail.to == [trainer.email] and "Habilitation SST" in mail.subject
+
+
+def test_the_programme_figures_cost_a_fixed_number_of_queries(
+    client, trainer, organisation, django_assert_max_num_queries
+):
+    from .factories import TrainingSessionFactory as Sessions
+
+    model = Sessions.build(trainer=trainer)
+    content = {f: getattr(model, f) for f in Programme.CONTENT_FIELDS}
+    programme = Programme.objects.create(trainer=trainer, **content)
+    for _ in range(6):
+        Sessions(trainer=trainer, programme=programme, days=0)
+    url = reverse("programme_public", args=[programme.pk])
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
