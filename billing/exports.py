@@ -119,6 +119,13 @@ class AuditExport:
         ):
             self._documents[doc.owner_id].append(doc)
         self._realised = realised_minutes_of(chunk)
+        from sessions.models import AttendanceEvidence
+
+        self._evidence = {session.pk: [] for session in chunk}
+        for entry in AttendanceEvidence.objects.filter(
+            session_id__in=list(self._evidence)
+        ).order_by("session_id", "seq"):
+            self._evidence[entry.session_id].append(entry)
 
     def _sessions(self) -> Iterator:
         """The sessions, by chunks of PREFETCH whose pieces are fetched together."""
@@ -157,14 +164,12 @@ class AuditExport:
         # Electronic attendance (issue 13): the evidence log, and which agreement applies.
         from sessions.signing import evidence_lines
 
-        evidence = evidence_lines(session)
+        evidence = evidence_lines(session, getattr(self, "_evidence", {}).get(session.pk))
         if evidence:
             yield Member(safe_path(folder, "emargement-signe", "journal-de-preuve.jsonl"),
                          content=evidence, kind="attendance_evidence")  # fmt: skip
-        convention = (
-            Document.objects.for_owner(session).filter(kind="convention", status="ready")
-            .order_by("-version").first()
-        )  # fmt: skip
+        conventions = [d for d in documents if d.kind == "convention"]
+        convention = max(conventions, key=lambda d: d.version) if conventions else None
         if convention is not None:
             note = f"Convention applicable : {convention.title}, version {convention.version}, " \
                 f"SHA-256 {convention.sha256}\n"  # fmt: skip

@@ -717,10 +717,12 @@ def signing_findings(session: TrainingSession) -> list[Finding]:
     return findings
 
 
-def evidence_lines(session: TrainingSession) -> bytes:
-    """The evidence log as JSON lines (the audit ZIP)."""
+def evidence_lines(session: TrainingSession, entries=None) -> bytes:
+    """The evidence log as JSON lines (the audit ZIP); `entries` when fetched in bulk."""
     lines = []
-    for entry in AttendanceEvidence.objects.filter(session=session).order_by("seq"):
+    if entries is None:
+        entries = AttendanceEvidence.objects.filter(session=session).order_by("seq")
+    for entry in entries:
         lines.append(_canonical({
             "session": session.reference, "seq": entry.seq,
             "created_at": entry.created_at.isoformat(), "action": entry.action,

@@ -272,7 +272,7 @@ def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/")
     page.get_by_role("button", name="Démarrer la session").click()
     page.wait_for_load_state()
-    page.get_by_role("link", name="Émargement", exact=True).click()
+    page.get_by_role("link", name="Relevé des présences", exact=True).click()
     page.wait_for_load_state()
     first = session.trainees.order_by("position").first()
     # One half-day at a time: the first trainee misses the first morning.

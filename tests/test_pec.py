@@ -282,7 +282,7 @@ def test_attendance_and_completion_give_certificates_with_the_attended_hours(
     day = validated.days.first()
     # Completion before attendance is refused.
     page = client.post(reverse("session_complete", args=[validated.pk]), follow=True)
-    assert "Saisissez d&#x27;abord l&#x27;émargement" in page.content.decode()
+    assert "n&#x27;est pas close" in page.content.decode()
     for d in validated.days.all():
         for h in ("am", "pm"):
             there = [str(t.pk) for t in (absent, present)
