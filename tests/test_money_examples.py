@@ -437,3 +437,59 @@ def test_no_invoice_to_the_opco_when_its_prorated_share_rounds_to_zero(
     assert [i.payer_kind for i in invoices] == ["company"]
     lines = [(line.kind, line.amount) for line in invoices[0].lines.all()]
     assert lines == [("training", Decimal("30.77")), ("dedit", Decimal("20.77"))]
+
+
+# --- The PEC: never above the price, a validity in order ---------------------------------
+
+
+def _validated_session(trainer, client_user):
+    from .factories import attach_client
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    sessions.session_validate(session=session, actor=trainer)
+    return session
+
+
+def test_the_database_refuses_a_pec_above_the_price_it_was_recorded_against(
+    trainer, client_user, organisation, funders
+):
+    from django.db import IntegrityError
+
+    from funding.models import FundingRequest
+    from funding.services import funding_request_upload
+
+    from .test_pec import pdf_bytes, upload
+
+    session = _validated_session(trainer, client_user)
+    request = funding_request_upload(
+        session=session, actor=client_user, upload=upload(pdf_bytes(), "accord.pdf"),
+        values={"decision": "partial", "file_number": "EP-1", "amount_granted": Decimal("2000"),
+                "minutes_granted": 840, "subrogation": True},
+    )  # fmt: skip
+    request.refresh_from_db()
+    assert request.session_price == Decimal("2800.00")  # the factory's session: 2 800 € HT
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingRequest.objects.filter(pk=request.pk).update(amount_granted=Decimal("2800.01"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingRequest.objects.filter(pk=request.pk).update(
+            valid_from=dt.date(2027, 3, 1), valid_until=dt.date(2027, 2, 28)
+        )
+
+
+def test_a_pec_whose_validity_ends_before_it_starts_is_refused_in_french(
+    trainer, client_user, organisation, funders
+):
+    from funding.models import FundingRequest
+    from funding.services import funding_request_upload
+
+    from .test_pec import pdf_bytes, upload
+
+    session = _validated_session(trainer, client_user)
+    with pytest.raises(DomainError, match="La fin de validité de l'accord .* précède son début"):
+        funding_request_upload(
+            session=session, actor=client_user, upload=upload(pdf_bytes(), "accord.pdf"),
+            values={"decision": "total", "file_number": "EP-1", "amount_granted": Decimal("2800"),
+                    "minutes_granted": 840, "subrogation": True,
+                    "valid_from": dt.date(2027, 3, 1), "valid_until": dt.date(2027, 2, 1)},
+        )  # fmt: skip
+    assert not FundingRequest.objects.filter(session=session).exists()
