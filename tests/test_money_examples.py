@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import services as billing
-from billing.models import Payout
+from billing.models import Invoice, Payout
 from funding.money import Terms, split
 from ganapati.errors import DomainError
 from sessions import services as sessions
@@ -493,3 +493,64 @@ def test_a_pec_whose_validity_ends_before_it_starts_is_refused_in_french(
                     "valid_from": dt.date(2027, 3, 1), "valid_until": dt.date(2027, 2, 1)},
         )  # fmt: skip
     assert not FundingRequest.objects.filter(session=session).exists()
+
+
+# --- The pre-invoicing check (staff) --------------------------------------------------------------
+
+
+def test_staff_see_the_pre_invoicing_check_and_no_invoice_is_issued_while_it_blocks(
+    client, trainer, client_user, staff, organisation, funders
+):
+    from funding.models import FundingRequest
+
+    from .conftest import login
+
+    case = {"days": [("3h30", "3h30")], "trainees": 2, "absences": {1},
+            "basis": "per_session", "unit": Decimal("2800"), "decision": "partial",
+            "granted": Decimal("2000"), "subrogation": True, "rate": "0"}  # fmt: skip
+    session = run_case(case, trainer, client_user, staff)
+    drafts = {i.payer_kind: i for i in billing.invoices_prepare(session=session, actor=staff)}
+    FundingRequest.objects.filter(session=session).update(file_number="")
+    login(client, staff)
+    url = f"/admin/training_sessions/trainingsession/{session.pk}/controle-facturation/"
+    page = client.get(url).content.decode()
+    assert "1 différence bloque l'émission des factures" in page
+    assert "n° de dossier du financeur : manquant" in page
+    # Prénom0 missed the afternoon: 3 h 30 of 7 h, on the record and on the OPCO's invoice.
+    assert "Prénom0 Nom : 3 h 30 réalisées sur 7 h, certificat de réalisation prêt" in page
+    assert "heures des stagiaires identiques à l&#x27;émargement" in page
+    with pytest.raises(DomainError, match="contrôle avant facturation.*n° de dossier"):
+        billing.invoice_issue(invoice=drafts["funder"], actor=staff)
+    assert not Invoice.objects.filter(session=session, number__isnull=False).exists()
+
+    FundingRequest.objects.filter(session=session).update(file_number="EP-7")
+    page = client.get(url).content.decode()
+    assert "Aucune différence bloquante" in page
+    billing.invoice_issue(invoice=drafts["funder"], actor=staff)
+
+
+def test_an_attendance_corrected_after_the_invoice_was_drawn_up_blocks_its_issue(
+    client, trainer, client_user, staff, organisation, funders
+):
+    """The afternoon Prénom0 missed is corrected to present after the drafts: the OPCO's draft
+    still states 3 h 30 and the certificate was drawn up before the correction."""
+    from sessions.models import Attendance
+
+    from .conftest import login
+
+    case = {"days": [("3h30", "3h30")], "trainees": 1, "absences": {1},
+            "basis": "per_session", "unit": Decimal("2800"), "decision": "partial",
+            "granted": Decimal("2000"), "subrogation": True, "rate": "0"}  # fmt: skip
+    session = run_case(case, trainer, client_user, staff)
+    drafts = {i.payer_kind: i for i in billing.invoices_prepare(session=session, actor=staff)}
+    Attendance.objects.filter(session=session, half="pm").update(
+        present=True, recorded_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+    login(client, staff)
+    page = client.get(
+        f"/admin/training_sessions/trainingsession/{session.pk}/controle-facturation/"
+    ).content.decode()
+    assert "établi avant la dernière correction de l&#x27;émargement" in page
+    assert "différence : Prénom0 Nom 3 h 30 (émargement : 7 h)" in page
+    with pytest.raises(DomainError, match="contrôle avant facturation"):
+        billing.invoice_issue(invoice=drafts["funder"], actor=staff)
