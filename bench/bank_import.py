@@ -38,6 +38,8 @@ def make_invoices(n: int, session, staff) -> list:
     from billing.models import Invoice, Payment
 
     Payment.objects.all().delete()
+    # Credit notes first: they protect the invoice they credit (the demo makes one).
+    Invoice.objects.filter(credited_invoice__isnull=False).delete()
     Invoice.objects.all().delete()
     today = timezone.localdate()
     invoices = Invoice.objects.bulk_create(

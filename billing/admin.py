@@ -1,7 +1,11 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -9,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ganapati import csvsafe
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.errors import DomainError
 from ganapati.fields import FrenchDecimalField
 from ganapati.idempotency import form_token_from, form_token_issue
@@ -138,7 +143,7 @@ class CreditForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Issued invoices are read-only: drafts are issued, issued ones are credited, payments
     are recorded; nothing is edited or deleted."""
 
@@ -148,6 +153,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_filter = ["status", "transmission", "kind", "payer_kind", DueFilter]
     search_fields = ["number", "buyer_name", "session__title", "funder_file_number"]
     list_select_related = ["session"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
     inlines = [PaymentInline]
     actions = ["issue", "mark_deposited", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
@@ -162,9 +168,29 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # The balance column sums the payments in the list's own query (one query per row
+        # before: 106 queries for 100 invoices), per row shown (a correlated subquery, not a
+        # GROUP BY over every invoice).
+        paid = (
+            Payment.objects.filter(invoice=OuterRef("pk"))
+            .values("invoice")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(paid_total=Coalesce(Subquery(paid), Decimal("0.00")))
+        )
+
     @admin.display(description="Solde")
     def balance_display(self, obj):
-        return obj.balance if obj.kind == "invoice" and obj.status != "draft" else "—"
+        if obj.kind != "invoice" or obj.status == "draft":
+            return "—"
+        if hasattr(obj, "paid_total"):
+            return obj.total_incl_tax - obj.paid_total
+        return obj.balance
 
     @admin.display(description="PDF")
     def pdf_link(self, obj):
@@ -268,7 +294,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["__str__", "trainer", "collected", "commission", "amount", "status",
                     "has_invoice", "batch"]  # fmt: skip
     list_filter = ["status"]

@@ -6,4 +6,4 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from . import panels  # noqa: F401  (registers the panels shown on session pages)
+        from . import next_steps, panels, queues  # noqa: F401  (registrations)

@@ -21,6 +21,8 @@ TRAININGS = [
     ("Prise de parole en public", "awaiting_client", 14),
     ("Management d'équipe : les fondamentaux", "ready", 14),
     ("Gestion du temps et des priorités", "validated", 7),
+    # A PEC waiting for staff whose auto-check finds what differs (amount, no subrogation).
+    ("Bureautique : Word perfectionnement", "pec_to_review", 7),
     ("Relation client au téléphone", "funded", 7),
     ("Sécurité alimentaire (HACCP)", "running", 7),
     ("Vente conseil en boutique", "completed", 7),
@@ -163,6 +165,9 @@ def _prepare(title, state, hours, days, *, trainer, client):
     if state == "validated":
         services.programme_save_from_session(session=session, actor=trainer)
         return session
+    if state == "pec_to_review":
+        _upload_mismatching_pec(session, client=client)
+        return session
     if state == "cancelled":
         services.session_cancel(
             session=session, actor=trainer, reason="Report demandé par l'entreprise."
@@ -189,6 +194,36 @@ def _fund(session, *, client, partial=False):
     funding_request_validate(request=request, actor=staff)
     if partial:
         client_commit_to_pay(session=session, actor=client, ip=None)
+
+
+def _upload_mismatching_pec(session, *, client):
+    """The client typed what the session says, but the OPCO's letter grants less and refunds
+    the company (no subrogation): the staff review page shows both differences."""
+    from weasyprint import HTML
+
+    session.refresh_from_db()
+    days = sorted(d.date for d in session.days.all())
+    names = ", ".join(f"{t.first_name} {t.last_name}" for t in session.trainees.all())
+    html = f"""<html lang="fr"><meta charset="utf-8"><body>
+<h1>OPCO EP — Accord de prise en charge</h1>
+<p>N° de dossier : EP-{session.pk:05d}-2027</p>
+<p>Raison sociale : {session.company.legal_name}</p><p>SIRET : {session.company.siret}</p>
+<p>Période : du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}</p>
+<p>Durée accordée : {session.duration_minutes // 60} heures</p>
+<p>Montant accordé : 1 200,00 € HT</p><p>Stagiaires : {names}</p>
+<p>Subrogation de paiement : non (remboursement à l'entreprise sur facture acquittée)</p>
+</body></html>"""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = SimpleUploadedFile("accord-opco-ep.pdf", HTML(string=html).write_pdf(),
+                             "application/pdf")  # fmt: skip
+    total = session_amounts(session, None).total_excl_tax
+    funding_request_upload(
+        session=session, actor=client, upload=pdf,
+        values={"decision": "total", "file_number": f"EP-{session.pk:05d}-2027",
+                "amount_granted": total, "minutes_granted": session.duration_minutes,
+                "subrogation": True},
+    )  # fmt: skip
 
 
 def _demo_pdf():

@@ -21,6 +21,7 @@ from ganapati import csvsafe, files
 from ganapati.filenames import safe_path
 
 CHUNK = 64 * 1024
+PREFETCH = 50  # sessions whose pieces are read together
 
 
 @dataclass
@@ -90,6 +91,47 @@ class AuditExport:
         self.sessions = sessions
         self.user = user
         self.on_session_done = None  # callback(count) for progress displays
+        self._documents: dict[int, list] = {}
+        self._realised: dict[int, dict[int, int]] = {}
+
+    def _prefetch(self, chunk: list) -> None:
+        """Everything members_for() and the manifest read, for a chunk of sessions at once: a
+        bounded number of queries per chunk (one query per session and per piece before)."""
+        from django.contrib.contenttypes.models import ContentType
+        from django.db.models import Prefetch, prefetch_related_objects
+
+        from documents.models import Document
+        from sessions.models import TrainingSession
+        from sessions.selectors import realised_minutes_of
+
+        from .models import Invoice
+
+        prefetch_related_objects(
+            chunk, "trainees", "attendance_scans", "funding_request__uploads",
+            Prefetch("invoices", to_attr="export_invoices",
+                     queryset=Invoice.objects.exclude(pdf="").prefetch_related("payments")),
+        )  # fmt: skip
+        self._documents = {session.pk: [] for session in chunk}
+        for doc in Document.objects.filter(
+            owner_type=ContentType.objects.get_for_model(TrainingSession),
+            owner_id__in=list(self._documents),
+            status="ready",
+        ):
+            self._documents[doc.owner_id].append(doc)
+        self._realised = realised_minutes_of(chunk)
+
+    def _sessions(self) -> Iterator:
+        """The sessions, by chunks of PREFETCH whose pieces are fetched together."""
+        chunk: list = []
+        for session in self.sessions:
+            chunk.append(session)
+            if len(chunk) == PREFETCH:
+                self._prefetch(chunk)
+                yield from chunk
+                chunk = []
+        if chunk:
+            self._prefetch(chunk)
+            yield from chunk
 
     def members_for(self, session) -> Iterator[Member]:
         from documents.models import Document
@@ -98,7 +140,10 @@ class AuditExport:
         # an upload's name cannot add folders, climb out of the archive or break a line.
         # Uploads are named by what they are, never by the name their file had on a PC.
         folder = session.reference
-        for doc in Document.objects.for_owner(session).filter(status="ready"):
+        documents = self._documents.get(session.pk)
+        if documents is None:
+            documents = Document.objects.for_owner(session).filter(status="ready")
+        for doc in documents:
             yield Member(safe_path(folder, "documents", doc.filename), doc.file.name,
                          kind=f"document.{doc.kind}")  # fmt: skip
         request = getattr(session, "funding_request", None)
@@ -109,7 +154,9 @@ class AuditExport:
         for scan in session.attendance_scans.all():
             yield Member(safe_path(folder, "emargement-signe", f"Émargement signé {scan.pk}.pdf"),
                          scan.file.name, kind="attendance_scan")  # fmt: skip
-        invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
+        invoices = getattr(session, "export_invoices", None)
+        if invoices is None:
+            invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
         for invoice in invoices:
             yield Member(safe_path(folder, "factures", f"{invoice.number}.pdf"), invoice.pdf.name,
                          kind=invoice.file_kind)  # fmt: skip
@@ -146,9 +193,11 @@ class AuditExport:
         manifest = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
         writer = csvsafe.writer(manifest, delimiter=";")
         writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
-        for count, session in enumerate(self.sessions, start=1):
+        for count, session in enumerate(self._sessions(), start=1):
             seen: set[str] = set()  # paths are unique across sessions (their folder)
-            realised = realised_minutes(session)
+            realised = self._realised.get(session.pk)
+            if realised is None:
+                realised = realised_minutes(session)
             trainees = " / ".join(
                 f"{t.first_name} {t.last_name} ({format_minutes(realised.get(t.pk, 0))})"
                 for t in session.trainees.all()

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ganapati.formats import euros
+
 # The largest payment a form, an import or the database accepts (the column would hold more:
 # anything above this is a typing or parsing error, never a real transfer for a training).
 MAX_PAYMENT = Decimal("9999999.99")
@@ -59,7 +61,12 @@ class Invoice(models.Model):
     )
     payer_kind = models.CharField("payeur", max_length=10, choices=PayerKind.choices)
     funder = models.ForeignKey(
-        "ganapati.Funder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ganapati.Funder",
+        verbose_name="financeur",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     credited_invoice = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
@@ -109,6 +116,10 @@ class Invoice(models.Model):
         verbose_name = "facture ou avoir"
         verbose_name_plural = "factures et avoirs"
         ordering = ["-issue_date", "-number", "-pk"]
+        indexes = [
+            # The admin's list, newest first (read from the index, one page at a time).
+            models.Index(fields=["-issue_date", "-number", "-id"], name="invoice_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft", number__isnull=True)
@@ -219,7 +230,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount} € le {self.paid_on:%d/%m/%Y} ({self.invoice})"
+        return f"{euros(self.amount)} le {self.paid_on:%d/%m/%Y} ({self.invoice})"
 
 
 class PayoutBatch(models.Model):
@@ -238,7 +249,9 @@ class PayoutBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Lot {self.pk} du {timezone.localtime(self.created_at):%d/%m/%Y} — {self.total} €"
+        return (
+            f"Lot {self.pk} du {timezone.localtime(self.created_at):%d/%m/%Y} — {euros(self.total)}"
+        )
 
 
 class Payout(models.Model):
@@ -305,7 +318,7 @@ class Payout(models.Model):
         ]
 
     def __str__(self):
-        return f"Versement {self.session.reference} — {self.amount} €"
+        return f"Versement {self.session.reference} — {euros(self.amount)}"
 
     @property
     def reference(self) -> str:

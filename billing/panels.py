@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from funding.money import session_split
 from ganapati.panels import panel, row_panel
-from ganapati.selectors import organisation_get_or_none
+from ganapati.selectors import organisation_for_pages
 
 from .models import Invoice, Payout
 from .services import commission_rate_for, trainer_share
@@ -19,7 +19,7 @@ def trainer_home_share(request, sessions):
         p.session_id: p.amount
         for p in Payout.objects.filter(session_id__in=[s.pk for s in sessions])
     }
-    organisation = organisation_get_or_none()
+    organisation = organisation_for_pages()
     rate = commission_rate_for(request.user, organisation) if organisation else None
     rows = {}
     for session in sessions:
@@ -40,7 +40,7 @@ def trainer_session_share(request, session):
     payout = Payout.objects.filter(session=session).first()
     if payout is not None:
         return {"session": session, "share": {"payout": payout}}
-    organisation = organisation_get_or_none()
+    organisation = organisation_for_pages()
     if organisation is None or session.price_excl_tax is None:
         return {"session": session, "share": {}}
     # What the session's invoices will bring in (funding.money: absences and dédit included

@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
+from ganapati.formats import euros, number_fr
 from ganapati.idempotency import form_token_consume
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
@@ -144,7 +145,7 @@ def invoice_plan(session, organisation=None) -> list[dict]:
                        "unit": InvoiceLine.Unit.FLAT, "unit_price": split.funder,
                        "label": f"Action de formation « {session.title} » — prise en charge "
                                 f"{session.funder.name if session.funder else ''}".strip()[:200],
-                       "details": f"{done_label} ; accord de {terms.granted} € HT au prorata "
+                       "details": f"{done_label} ; accord de {euros(terms.granted)} HT au prorata "
                                   "des heures réalisées"}],
         })  # fmt: skip
     company_lines = []
@@ -171,9 +172,9 @@ def invoice_plan(session, organisation=None) -> list[dict]:
             "kind": InvoiceLine.Kind.DEDIT, "quantity": 1, "unit": InvoiceLine.Unit.FLAT,
             "unit_price": split.dedit,
             "label": "Dédit pour heures non réalisées (article 6 de la convention)",
-            "details": f"{terms.dedit_rate.normalize()} % du prix des "
+            "details": f"{number_fr(terms.dedit_rate)} % du prix des "
                        f"{format_minutes(terms.planned_minutes - terms.realised_minutes)} non "
-                       f"réalisées ({split.not_done} € HT). Ce dédit n'est pas une dépense de "
+                       f"réalisées ({euros(split.not_done)} HT). Ce dédit n'est pas une dépense de "
                        "formation : il ne peut être imputé sur la participation à la formation "
                        "professionnelle ni pris en charge par un OPCO.",
         })  # fmt: skip
@@ -695,8 +696,8 @@ def payout_invoice_upload(*, payout: Payout, actor, upload, amount: Decimal,
         raise DomainError("Ce versement n'est pas le vôtre.")
     if amount != payout.amount:
         raise DomainError(
-            f"Le montant de votre facture ({amount} €) doit être égal à votre part "
-            f"({payout.amount} €) : corrigez votre facture."
+            f"Le montant de votre facture ({euros(amount)}) doit être égal à votre part "
+            f"({euros(payout.amount)}) : corrigez votre facture."
         )
     PAYOUT_STATES.check(
         payout, Payout.Status.BATCHED,

@@ -1,13 +1,14 @@
 from django.contrib import admin
 
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 
-from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
+from .models import ClientCommitment, CollectiveAgreement, FundingRequest
 
 
 @admin.register(CollectiveAgreement)
-class CollectiveAgreementAdmin(admin.ModelAdmin):
+class CollectiveAgreementAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["idcc", "title", "opco", "source", "updated_at"]
     list_filter = ["opco", "source"]
     search_fields = ["idcc", "title"]
@@ -62,28 +63,8 @@ class CollectiveAgreementAdmin(admin.ModelAdmin):
         return render(request, "admin/funding/collectiveagreement/import.html", context)
 
 
-class PecUploadInline(admin.TabularInline):
-    model = PecUpload
-    extra = 0
-    can_delete = False
-    fields = ["original_name", "uploaded_at", "uploaded_by", "size", "sha256", "view"]
-    readonly_fields = fields
-
-    @admin.display(description="PDF")
-    def view(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
-        return format_html(
-            '<a href="{}" target="_blank">Ouvrir</a>', reverse("pec_file", args=[obj.pk])
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(FundingRequest)
-class FundingRequestAdmin(admin.ModelAdmin):
+class FundingRequestAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Staff review: "to review" by default, the PDF next to the decision, validate or reject."""
 
     list_display = [
@@ -93,7 +74,6 @@ class FundingRequestAdmin(admin.ModelAdmin):
     list_filter = ["status", "decision", "funder"]
     search_fields = ["session__title", "session__company__legal_name", "file_number"]
     list_select_related = ["session__company", "session__trainer", "funder"]
-    inlines = [PecUploadInline]
     actions = ["validate_totals"]
     change_form_template = "admin/funding/fundingrequest/change_form.html"
     readonly_fields = [
@@ -169,10 +149,24 @@ class FundingRequestAdmin(admin.ModelAdmin):
         return redirect("admin:funding_fundingrequest_changelist")
 
     def validate_view(self, request, pk):
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        from .forms import PecDecisionForm
         from .services import funding_request_validate
 
+        values = None
+        if "file_number" in request.POST:  # the review form: the values staff retained
+            form = PecDecisionForm(request.POST)
+            if not form.is_valid():
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else ""
+                    messages.error(request, f"{label} : {' '.join(errors)}" if label else errors[0])
+                return redirect("admin:funding_fundingrequest_change", pk)
+            values = form.values()
         return self._decide(
-            request, pk, lambda f: funding_request_validate(request=f, actor=request.user),
+            request, pk,
+            lambda f: funding_request_validate(request=f, actor=request.user, values=values),
             "Accord validé ; le client et le formateur sont prévenus.",
         )  # fmt: skip
 
@@ -187,9 +181,21 @@ class FundingRequestAdmin(admin.ModelAdmin):
         )  # fmt: skip
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        funding = FundingRequest.objects.filter(pk=object_id).first()
-        latest = funding.uploads.first() if funding else None
-        extra = {"latest_upload": latest, "funding": funding}
+        from .forms import PecDecisionForm
+        from .selectors import pec_review
+
+        funding = (
+            FundingRequest.objects.select_related("session__company", "session__funder")
+            .filter(pk=object_id)
+            .first()
+        )
+        extra = {"funding": funding}
+        if funding is not None:
+            review = pec_review(funding)
+            extra.update(review, latest_upload=review.get("upload"),
+                         uploads=list(funding.uploads.select_related("uploaded_by")))  # fmt: skip
+            if review and funding.status == FundingRequest.Status.UPLOADED:
+                extra["decision_form"] = PecDecisionForm(initial=review["prefill"])
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     @admin.action(

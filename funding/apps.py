@@ -6,4 +6,4 @@ class FundingConfig(AppConfig):
     verbose_name = "Financement"
 
     def ready(self):
-        from . import documents, panels  # noqa: F401  (registers panels and document context)
+        from . import documents, next_steps, panels, queues  # noqa: F401  (registrations)

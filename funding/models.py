@@ -12,6 +12,7 @@ class CollectiveAgreement(models.Model):
     class Source(models.TextChoices):
         REPOSITORY = "repo", "Table de la plateforme"
         FRANCE_COMPETENCES = "france_competences", "Import France Compétences"
+        MINISTRY_2019 = "ministere_2019", "Table du ministère du Travail (2019)"
 
     idcc = models.CharField("IDCC", max_length=4, unique=True)
     title = models.CharField("intitulé de la convention", max_length=250, blank=True)
@@ -75,12 +76,12 @@ class FundingRequest(models.Model):
     subrogation = models.BooleanField("subrogation de paiement", default=False)
     valid_from = models.DateField("valable du", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
-    uploaded_at = models.DateTimeField("déposée le")
+    uploaded_at = models.DateTimeField("déposé le")
     reviewed_by = models.ForeignKey(
         "ganapati.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="vérifiée par",
+        verbose_name="vérifié par",
     )  # fmt: skip
-    reviewed_at = models.DateTimeField("vérifiée le", null=True, blank=True)
+    reviewed_at = models.DateTimeField("vérifié le", null=True, blank=True)
     rejection_reason = models.TextField("motif du refus", blank=True)
 
     class Meta:
@@ -128,6 +129,8 @@ class PecUpload(models.Model):
         verbose_name="déposé par",
     )  # fmt: skip
     uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+    # What the auto-check read in the PDF (funding/pec_check.py), filled by a task after upload.
+    facts = models.JSONField("éléments lus dans le PDF", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "PDF de PEC déposé"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,6 +13,7 @@ from django.utils import timezone
 
 from documents.services import document_request
 from ganapati.errors import DomainError
+from ganapati.formats import euros
 from ganapati.idempotency import form_token_consume
 from ganapati.models import Funder, Role, User
 from ganapati.selectors import organisation_get_or_none
@@ -25,6 +24,7 @@ from sessions.models import FundingMode, TrainingSession
 from sessions.pricing import session_amounts
 
 from . import emails, events, money
+from .data import opco_code
 from .models import ClientCommitment, CollectiveAgreement, FundingRequest, PecUpload
 from .selectors import normalize_idcc
 from .states import FUNDING_STATES
@@ -32,33 +32,8 @@ from .states import FUNDING_STATES
 # Lock order, everywhere in this app: the session's row first, then its funding request's.
 # (Two services taking them in opposite orders deadlock under concurrency.)
 
+
 # How France Compétences spells each OPCO, once accents, case, "OPCO" and punctuation are gone.
-OPCO_SPELLINGS = {
-    "AFDAS": "afdas",
-    "ATLAS": "atlas",
-    "UNIFORMATION": "uniformation",
-    "COHESIONSOCIALE": "uniformation",
-    "AKTO": "akto",
-    "OCAPIAT": "ocapiat",
-    "2I": "opco2i",
-    "CONSTRUCTYS": "constructys",
-    "MOBILITES": "mobilites",
-    "EP": "opcoep",
-    "ENTREPRISESDEPROXIMITE": "opcoep",
-    "SANTE": "sante",
-    "OPCOMMERCE": "opcommerce",
-    "LOPCOMMERCE": "opcommerce",
-}
-
-
-def opco_code(name: str) -> str | None:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
-    text = "".join(ch for ch in text if ch.isalnum())
-    if text.startswith("OPCO") and text != "OPCOMMERCE":
-        text = text[4:]
-    return OPCO_SPELLINGS.get(text)
-
-
 def agreements_import_france_competences(lines: Iterable[str], *, actor=None) -> dict[str, int]:
     """Import the official SIRET|IDCC|OPCO_PROPRIETAIRE|OPCO_GESTION file, streamed line by line.
 
@@ -177,13 +152,15 @@ def funding_request_upload(
             )
         if amount > total:
             raise DomainError(
-                f"Le montant accordé ({amount} €) dépasse le prix de la session ({total} € HT) : "
+                f"Le montant accordé ({euros(amount)}) dépasse le prix de la session "
+                f"({euros(total)} HT) : "
                 "vérifiez le montant.",
                 field="amount_granted",
             )
         if decision == FundingRequest.Decision.TOTAL and amount < total:
             raise DomainError(
-                f"Une prise en charge totale couvre le prix ({total} € HT) : le montant indiqué "
+                f"Une prise en charge totale couvre le prix ({euros(total)} HT) : "
+                "le montant indiqué "
                 "est inférieur. S'agit-il d'une prise en charge partielle ?",
                 field="decision",
             )
@@ -214,24 +191,54 @@ def funding_request_upload(
     request.reviewed_by = None
     request.reviewed_at = None
     request.save()
-    PecUpload.objects.create(
+    upload = PecUpload.objects.create(
         request=request, file=checked.content, original_name=checked.original_name,
         sha256=checked.sha256, size=checked.size, uploaded_by=actor,
     )  # fmt: skip
+    from .tasks import pec_autocheck  # tasks import this module
+
+    pec_autocheck.delay(upload.pk)  # sent on commit (TransactionAwareTask)
     log_action(session, "funding.uploaded", actor=actor, data={"decision": decision,
                "amount": str(amount)})  # fmt: skip
     return request
 
 
 @transaction.atomic
-def funding_request_validate(*, request: FundingRequest, actor) -> FundingRequest:
-    """Staff validate the PEC: the outcome follows the funder's decision."""
+def funding_request_validate(
+    *, request: FundingRequest, actor, values: dict | None = None
+) -> FundingRequest:
+    """Staff validate the PEC: the outcome follows the funder's decision. `values`: what staff
+    retained from the PDF (n° de dossier, montant, durée, subrogation, validité), which replaces
+    what the client typed; the same checks as at upload apply."""
     session = TrainingSession.objects.select_for_update().get(pk=request.session_id)
     request = FundingRequest.objects.select_for_update().get(pk=request.pk)
     FUNDING_STATES.advance(
         request, FundingRequest.Status.VALIDATED,
         message="Cet accord est « {current} » : rien à valider.",
     )  # fmt: skip
+    if values:
+        changed = {}
+        for name in CORRECTABLE:
+            if name in values and values[name] != getattr(request, name):
+                changed[name] = str(values[name])
+                setattr(request, name, values[name])
+        if request.decision != FundingRequest.Decision.REFUSED and changed:
+            total = _session_total(session)
+            if request.amount_granted <= 0 or request.amount_granted > total:
+                raise DomainError(
+                    f"Le montant retenu ({euros(request.amount_granted)}) doit être positif et "
+                    f"ne pas dépasser le prix de la session ({euros(total)} HT).",
+                    field="amount_granted",
+                )
+            if request.decision == FundingRequest.Decision.TOTAL and request.amount_granted < total:
+                raise DomainError(
+                    f"Le montant retenu ({euros(request.amount_granted)}) est inférieur au prix "
+                    f"({euros(total)} HT) : c'est une prise en charge partielle, refusez le dépôt "
+                    "pour que le client le redépose comme tel.",
+                    field="amount_granted",
+                )
+        if changed:
+            log_action(session, "funding.corrected", actor=actor, data=changed)
     request.reviewed_by = actor
     request.reviewed_at = timezone.now()
     request.save()
@@ -247,6 +254,33 @@ def funding_request_validate(*, request: FundingRequest, actor) -> FundingReques
     else:
         emails.funding_refused(session, request)
     return request
+
+
+def pec_upload_autocheck(*, upload_id: int) -> dict | None:
+    """Read the uploaded PDF and store what it states (idempotent: done once per upload).
+
+    No lock is held while pypdf reads: the facts are written with a conditional update."""
+    from .pec_check import extract, pdf_text
+
+    upload = PecUpload.objects.select_related("request__session").filter(pk=upload_id).first()
+    if upload is None or upload.facts is not None:
+        return None
+    with upload.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        text = pdf_text(data)
+    except Exception:  # noqa: BLE001 - a PDF pypdf cannot lay out: staff read it themselves
+        text = ""
+    names = [f"{t.first_name} {t.last_name}" for t in upload.request.session.trainees.all()]
+    facts = extract(text, trainee_names=names).to_json()
+    facts["has_text"] = bool(text.strip())
+    PecUpload.objects.filter(pk=upload.pk, facts__isnull=True).update(facts=facts)
+    return facts
+
+
+# Values staff may correct, from what the PDF states, before validating.
+CORRECTABLE = ("file_number", "amount_granted", "minutes_granted", "subrogation", "valid_from",
+               "valid_until")  # fmt: skip
 
 
 @transaction.atomic
@@ -323,7 +357,8 @@ def funding_send_reminders(*, today=None) -> dict[str, int]:
     - a client with the documents but no PEC, 7 days after validation and every 7 days: the
       client and the trainer (who must chase the client) are reminded;
     - the first day in 7 days or less without the green light: client, trainer and staff;
-    - PECs waiting for review for more than 2 days: one digest to the staff.
+    - PECs waiting for review (uploaded, not yet validated or refused): one digest a day to the
+      staff, oldest first, each with the link to its review page.
     """
     today = today or timezone.localdate()
     counts = {"pec": 0, "start": 0, "staff": 0}
@@ -353,11 +388,13 @@ def funding_send_reminders(*, today=None) -> dict[str, int]:
                 emails.reminder(session, kind="start", day=today, to=everyone)
                 counts["start"] += 1
     late = list(
-        FundingRequest.objects.filter(
-            status=FundingRequest.Status.UPLOADED,
-            uploaded_at__lt=timezone.now() - timedelta(days=2),
-        ).select_related("session__company", "funder")
+        FundingRequest.objects.filter(status=FundingRequest.Status.UPLOADED)
+        .select_related("session__company", "funder")
+        .order_by("uploaded_at", "pk")
     )
+    for request in late:
+        request.review_url = absolute_url(f"/admin/funding/fundingrequest/{request.pk}/change/")
+        request.days_waiting = (today - timezone.localtime(request.uploaded_at).date()).days
     if late and staff:
         with transaction.atomic():
             mail_queue(

@@ -146,7 +146,8 @@ def client_cancel(request, pk):
 
 @role_required(Role.CLIENT, Role.TRAINER, Role.STAFF)
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": ["'self'"]})
+# Framed by the back-office; Chromium's PDF viewer counts as a plugin: object-src must allow it.
+@csp_replace({"frame-ancestors": ["'self'"], "object-src": ["'self'"]})
 def pec_file(request, pk):
     """A deposited PEC, shown inline (the back-office frames it next to the review form)."""
     upload = (

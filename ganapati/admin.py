@@ -7,6 +7,7 @@ from django.utils.html import format_html_join
 from django.utils.timezone import localtime
 
 from . import services
+from .admin_site import FoldedSearchMixin
 from .errors import DomainError
 from .forms import UserAddForm
 from .models import (
@@ -55,7 +56,7 @@ class ClientContactInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(FoldedSearchMixin, DjangoUserAdmin):
     ordering = ["last_name", "first_name"]
     list_display = [
         "email",
@@ -148,7 +149,7 @@ def timeline_html(obj):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["legal_name", "siret", "city", "idcc", "created_at"]
     search_fields = ["legal_name", "siret", "city"]
     inlines = [ClientContactInline]
@@ -165,7 +166,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(admin.ModelAdmin):
+class JoinRequestAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Who asked to join which company: staff confirm or refuse (as members can), and see
     how the company's details typed on the link differ from its record, to decide."""
 
@@ -277,7 +278,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyAdmin):
+class OutgoingEmailAdmin(FoldedSearchMixin, ReadOnlyAdmin):
     list_display = ["created_at", "subject", "recipients", "status", "attempts", "sent_at"]
     list_filter = ["status", "template"]
     search_fields = ["subject", "to", "key"]
@@ -335,7 +336,7 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(FoldedSearchMixin, ReadOnlyAdmin):
     list_display = ["created_at", "actor_repr", "action", "content_type", "object_repr"]
     list_filter = ["action", "content_type"]
     search_fields = ["actor_repr", "object_repr", "action", "object_id"]
@@ -344,7 +345,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "legal_name", "siren", "invoicing", "ready", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "legal_name", "siren", "sector"]

@@ -7,6 +7,14 @@ class GanapatiAdminSite(admin.AdminSite):
     site_header = "Ganapati — back-office"
     site_title = "Ganapati — back-office"
     index_title = "Tableau de bord"
+    index_template = "admin/ganapati_index.html"
+
+    def index(self, request, extra_context=None):
+        # What waits for staff, oldest first, and the charts; contributed by each app.
+        from . import workqueue
+
+        extra = {"queues": workqueue.queues(), "charts": workqueue.charts()}
+        return super().index(request, {**(extra_context or {}), **extra})
 
     def login(self, request, extra_context=None):
         # One login page for every role (the brute-force protection lives there).
@@ -14,3 +22,17 @@ class GanapatiAdminSite(admin.AdminSite):
             # A trainer or client who follows a back-office link is refused, not looped.
             raise PermissionDenied("Le back-office est réservé à l'équipe.")
         return redirect_to_login(request.GET.get("next") or request.get_full_path())
+
+
+class FoldedSearchMixin:
+    """The admin's search box, accent- and case-insensitive like every other list: each word of
+    the query must appear in one of `search_fields` ("negociation" finds "Négociation")."""
+
+    def get_search_results(self, request, queryset, search_term):
+        from .search import query_words, search_fields
+
+        fields = [name.lstrip("^=@") for name in self.get_search_fields(request)]
+        if not fields or not query_words(search_term):
+            return queryset, False
+        may_have_duplicates = any("__" in name for name in fields)
+        return search_fields(queryset, fields, search_term), may_have_duplicates

@@ -10,7 +10,7 @@ class GanapatiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, queues  # noqa: F401  (system checks, the staff work queue)
         from .appointments import tasks  # noqa: F401  (registers the Celery tasks)
 
 

@@ -131,7 +131,14 @@ class _CompactCharField(models.CharField):
         value = super().to_python(value)
         return self.compact(value) if value else value
 
+    # Keyboard and autofill hints for the <input> (phones show a numeric keypad for a SIRET).
+    widget_attrs: dict = {}
+
     def formfield(self, **kwargs):
+        if self.widget_attrs and "widget" not in kwargs:
+            from django import forms
+
+            kwargs["widget"] = forms.TextInput(attrs=dict(self.widget_attrs))
         kwargs.setdefault("max_length", self.max_length + self.input_slack)
         kwargs.setdefault("form_class", CompactFormField)
         kwargs.setdefault("compact", self.compact)
@@ -143,11 +150,13 @@ class SiretField(_CompactCharField):
     default_max_length = 14
     compact = staticmethod(validators.compact_siret)
     default_validators = [validators.validate_siret]
+    widget_attrs = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
 
 
 class IbanField(_CompactCharField):
     default_max_length = 34
     compact = staticmethod(validators.compact_iban)
+    widget_attrs = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
     default_validators = [validators.validate_iban]
 
 

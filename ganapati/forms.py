@@ -44,6 +44,8 @@ class IdentityForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel",
+                                                   "autocomplete": "tel"})}  # fmt: skip
 
 
 class TrainerProfileForm(forms.ModelForm):
@@ -53,7 +55,10 @@ class TrainerProfileForm(forms.ModelForm):
                   "vat_rate", "vat_number", "iban", "bic", "nda"]  # fmt: skip
         field_classes = {"vat_rate": FrenchDecimalField}
         widgets = {
-            "iban": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "iban": forms.TextInput(
+                attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+            ),  # fmt: skip
+            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "bic": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         }
 

@@ -23,7 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .errors import DomainError, TransientMailError
-from .models import AuditEvent, JoinRequest, OutgoingEmail, TrainerProfile, User
+from .models import AuditEvent, JoinRequest, OutgoingEmail, Role, TrainerProfile, User
 from .outbox_states import OUTBOX_STATES
 from .retries import is_transient
 
@@ -337,7 +337,7 @@ def trainer_profile_save(
 ) -> None:
     """The trainer's identity (name, phone) and payout details, saved together."""
     user = profile.user
-    if user.role != "trainer":
+    if user.role != Role.TRAINER:
         raise DomainError("Seul un formateur a un profil formateur.")
     for name, value in identity.items():
         setattr(user, name, value)
@@ -524,3 +524,17 @@ def company_member_remove(*, company, user: User, actor: User) -> None:
     log_action(company, "company.member_removed", actor=actor, data={"user": user.email})
     emails.member_removed(user, company=company)
     membership_ended.emit(company_id=company.pk, user_id=user.pk)
+
+
+@transaction.atomic
+def trainer_calendar_token_renew(*, user: User) -> str:
+    """A new private calendar feed URL for the trainer; the previous one stops working."""
+    import secrets
+
+    if user.role != Role.TRAINER:
+        raise DomainError("Seuls les formateurs ont un agenda de sessions.")
+    profile, _ = TrainerProfile.objects.select_for_update().get_or_create(user=user)
+    profile.calendar_token = secrets.token_urlsafe(24)
+    profile.save(update_fields=["calendar_token"])
+    log_action(profile, "trainer_profile.calendar_renewed", actor=user)
+    return profile.calendar_token

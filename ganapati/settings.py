@@ -106,6 +106,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ganapati.context_processors.organisation",
             ],
+            # French money, numbers, elisions (|euros, |nombre, |de) in every template and e-mail.
+            "builtins": ["ganapati.templatetags.ganapati"],
         },
     },
 ]

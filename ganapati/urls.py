@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -11,6 +13,8 @@ handler500 = "ganapati.views.error_500"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico on every page, whatever the <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
     path("client/entreprise/", views.company_people, name="company_people"),
     path("client/entreprise/inviter/", views.company_invite, name="company_invite"),

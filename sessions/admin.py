@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.db.models import Count, Min
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from ganapati.admin import ReadOnlyAdmin, timeline_html
+from ganapati.admin_site import FoldedSearchMixin
 from ganapati.fields import format_minutes
 
 from .models import Programme, SessionDay, Trainee, TrainingSession
@@ -33,22 +35,37 @@ class TraineeInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(ReadOnlyAdmin):
+class TrainingSessionAdmin(FoldedSearchMixin, ReadOnlyAdmin):
     """Staff see every session; changes go through the trainer's pages and their services."""
 
     list_display = ["reference", "title", "trainer", "company", "status", "first_date", "trainees"]
     list_filter = ["status", "funding_mode", "funder", "validated_at"]
     search_fields = ["title", "company__legal_name", "company__siret", "trainer__email"]
     list_select_related = ["trainer", "company"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
     date_hierarchy = "created_at"
     inlines = [SessionDayInline, TraineeInline]
     readonly_fields = ["timeline"]
 
     def get_queryset(self, request):
+        # Correlated subqueries, computed for the page's rows only (a GROUP BY over every
+        # session joined with its days and trainees grew with the data).
+        first_day = (
+            SessionDay.objects.filter(session=OuterRef("pk"))
+            .values("session")
+            .annotate(first=Min("date"))
+            .values("first")
+        )
+        trainees = (
+            Trainee.objects.filter(session=OuterRef("pk"))
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(first_day=Min("days__date"), trainee_count=Count("trainees", distinct=True))
+            .annotate(first_day=Subquery(first_day), trainee_count=Coalesce(Subquery(trainees), 0))
         )
 
     @admin.display(description="Référence", ordering="pk")
@@ -69,11 +86,12 @@ class TrainingSessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["title", "trainer", "duration", "published", "updated_at"]
     list_filter = ["published", "format"]
     search_fields = ["title", "trainer__email", "trainer__last_name"]
     list_select_related = ["trainer"]
+    list_per_page = 50  # a page of the admin costs the same at 50 or 50 000 rows
     fields = ["published"]
     readonly_fields = []
 

@@ -12,7 +12,10 @@ class TrainingSessionsConfig(AppConfig):
         from ganapati import labels
         from ganapati.events import membership_ended
 
-        from . import receivers
+        from . import (
+            queues,  # noqa: F401  (the staff home's chart of sessions by state)
+            receivers,
+        )
         from .documents import register_kinds
         from .models import TrainingSession
 

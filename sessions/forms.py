@@ -78,18 +78,30 @@ class TrainingForm(forms.ModelForm):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date/time> only understands ISO values: render them so, or the browser shows the
+    # saved day empty and a re-save loses it.
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     morning_start = forms.TimeField(
-        label="Matin : début", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Matin : début",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     morning_end = forms.TimeField(
-        label="Matin : fin", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Matin : fin",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     afternoon_start = forms.TimeField(
-        label="Après-midi : début", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Après-midi : début",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     afternoon_end = forms.TimeField(
-        label="Après-midi : fin", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Après-midi : fin",
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
 
     def clean(self):
@@ -147,17 +159,27 @@ class PriceForm(forms.ModelForm):
 class ClientForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The company
-    legal_name = forms.CharField(label="Raison sociale", max_length=200)
+    legal_name = forms.CharField(
+        label="Raison sociale", max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )  # fmt: skip
     siret = SiretField("SIRET").formfield(
         help_text="14 chiffres, sur l'avis de situation Insee ou un extrait Kbis."
     )
-    address = forms.CharField(label="Adresse", max_length=250)
+    address = forms.CharField(
+        label="Adresse", max_length=250,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )  # fmt: skip
     postal_code = forms.RegexField(
         label="Code postal",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
         regex=r"^\d{5}$",
         error_messages={"invalid": "Le code postal compte 5 chiffres."},
     )
-    city = forms.CharField(label="Ville", max_length=120)
+    city = forms.CharField(
+        label="Ville", max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )  # fmt: skip
     naf_code = forms.CharField(
         label="Code NAF",
         max_length=6,
@@ -169,6 +191,7 @@ class ClientForm(forms.Form):
         label="IDCC de la convention collective",
         max_length=4,
         required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         validators=[validate_idcc],
         help_text="Indiqué sur les bulletins de paie ; il détermine l'OPCO (facultatif).",
     )
@@ -189,10 +212,22 @@ class ClientForm(forms.Form):
         "(s'ouvre dans un nouvel onglet).",
     )
     # The contact person
-    contact_first_name = forms.CharField(label="Prénom du contact", max_length=150)
-    contact_last_name = forms.CharField(label="Nom du contact", max_length=150)
-    contact_email = forms.EmailField(label="E-mail du contact")
-    contact_phone = forms.CharField(label="Téléphone du contact", max_length=30)
+    contact_first_name = forms.CharField(
+        label="Prénom du contact", max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )  # fmt: skip
+    contact_last_name = forms.CharField(
+        label="Nom du contact", max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )  # fmt: skip
+    contact_email = forms.EmailField(
+        label="E-mail du contact",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    contact_phone = forms.CharField(
+        label="Téléphone du contact", max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )  # fmt: skip
     contact_job_title = forms.CharField(label="Fonction du contact", max_length=150)
 
     def clean_naf_code(self):

@@ -116,6 +116,13 @@ class Programme(TrainingContent):
         verbose_name = "programme de formation"
         verbose_name_plural = "programmes de formation"
         ordering = ["title"]
+        indexes = [
+            # The public catalogue: published programmes by title, one page at a time.
+            models.Index(
+                fields=["title", "id"], condition=models.Q(published=True),
+                name="programme_published_title",
+            ),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(price_excl_tax__isnull=True)
@@ -201,11 +208,11 @@ class TrainingSession(TrainingContent):
     # from them, and an existing account is never attached from them.
     client_submission = models.JSONField("informations saisies", default=dict, blank=True)
     # The shared link: a signed token carrying (session, version); revoking bumps the version.
-    link_version = models.PositiveIntegerField(default=0)
+    link_version = models.PositiveIntegerField("version du lien", default=0)
     link_expires_at = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
     link_revoked = models.BooleanField("lien révoqué", default=False)
     # Bumped on every change of the client's data, so that a stale form is noticed.
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField("révision", default=0)
     validated_at = models.DateTimeField("validée le", null=True, blank=True)
     funded_at = models.DateTimeField("feu vert le", null=True, blank=True)
     started_at = models.DateTimeField("démarrée le", null=True, blank=True)
@@ -219,6 +226,18 @@ class TrainingSession(TrainingContent):
         verbose_name = "session de formation"
         verbose_name_plural = "sessions de formation"
         ordering = ["-created_at", "-pk"]
+        # One per list filter + order, so a page is read from the index whatever the number
+        # of sessions: the trainer's dashboard (optionally by status), the client space.
+        indexes = [
+            models.Index(fields=["trainer", "-created_at", "-id"], name="session_trainer_recent"),
+            models.Index(
+                fields=["trainer", "status", "-created_at", "-id"],
+                name="session_trainer_status_recent",
+            ),
+            models.Index(fields=["company", "-created_at", "-id"], name="session_company_recent"),
+            # The staff's list in the admin (every session, newest first).
+            models.Index(fields=["-created_at", "-id"], name="session_recent"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
@@ -361,7 +380,7 @@ class Trainee(models.Model):
     last_name = models.CharField("nom", max_length=150)
     email = models.EmailField("e-mail")
     job_title = models.CharField("fonction", max_length=150, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
     # Set by the trainer at the end of the session (end-of-training attestation).
     competences_acquired = models.BooleanField("compétences acquises", null=True, blank=True)
     assessment_result = models.TextField("résultat de l'évaluation", blank=True)

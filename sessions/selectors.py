@@ -10,16 +10,33 @@ from documents.models import Document
 from documents.selectors import is_current_version
 from ganapati import files
 from ganapati.models import JoinRequest, Role, User
+from ganapati.search import search_fields
 
-from .models import Programme, SessionDay, TrainingSession
+from .models import Programme, SessionDay, Trainee, TrainingSession
 
 
-def _with_summary(queryset: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
-    return queryset.select_related("company", "funder", "trainer").annotate(
-        first_date=Min("days__date"),
-        last_date=Max("days__date"),
-        trainee_count=Count("trainees", distinct=True),
+def with_summaries(sessions: list[TrainingSession]) -> list[TrainingSession]:
+    """Set first_date, last_date and trainee_count on the given sessions (one page of a list),
+    in two queries on their ids: a list is paginated on an index first, and only the page's
+    rows are aggregated (grouping all of a trainer's sessions before keeping 20 grew with data).
+    """
+    ids = [s.pk for s in sessions]
+    dates = {
+        row["session_id"]: (row["first"], row["last"])
+        for row in SessionDay.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(first=Min("date"), last=Max("date"))
+    }
+    counts = dict(
+        Trainee.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
     )
+    for session in sessions:
+        session.first_date, session.last_date = dates.get(session.pk, (None, None))
+        session.trainee_count = counts.get(session.pk, 0)
+    return sessions
 
 
 def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
@@ -49,12 +66,17 @@ def session_list_for(
         sessions = sessions.filter(status=status)
     if query:
         query = query.strip()
-        filters = Q(title__icontains=query) | Q(company__legal_name__icontains=query)
+        # Accent- and case-insensitive: "negociation" finds "Négociation commerciale".
+        matching = search_fields(sessions, ["title", "company__legal_name"], query)
         reference = query.upper().removeprefix("S-")
-        if reference.replace("-", "").isdigit():
-            filters |= Q(pk=int(reference.split("-")[-1]))
-        sessions = sessions.filter(filters)
-    return _with_summary(sessions).order_by("-created_at", "-pk")
+        if reference.replace("-", "").isdigit() and len(reference) < 19:
+            matching = sessions.filter(
+                Q(pk__in=matching.values("pk")) | Q(pk=int(reference.split("-")[-1]))
+            )
+        sessions = matching
+    # Ordered like the indexes of TrainingSession.Meta (trainer or company, then -created_at,
+    # -id): the page is read from the index; with_summaries() completes its rows.
+    return sessions.select_related("company", "funder", "trainer").order_by("-created_at", "-pk")
 
 
 def session_get_for(*, user: User, pk: int) -> TrainingSession:
@@ -76,8 +98,9 @@ def programmes_of(trainer: User) -> QuerySet[Programme]:
     return Programme.objects.filter(trainer=trainer).annotate(session_count=Count("sessions"))
 
 
-def published_programmes() -> QuerySet[Programme]:
-    return Programme.objects.filter(published=True).select_related("trainer")
+def published_programmes(query: str | None = None) -> QuerySet[Programme]:
+    programmes = Programme.objects.filter(published=True).select_related("trainer")
+    return search_fields(programmes, ["title", "objectives", "trainer__last_name"], query)
 
 
 def session_document_get_for(*, user: User, pk: int) -> Document:
@@ -105,14 +128,25 @@ def realised_minutes(session: TrainingSession) -> dict[int, int]:
     """The one source of realised time: minutes actually attended, per trainee (every trainee
     of the session is a key; 0 when absent throughout). Computed in two queries whatever the
     number of trainees and half-days, from the attendance record."""
+    return realised_minutes_of([session])[session.pk]
+
+
+def realised_minutes_of(sessions: list[TrainingSession]) -> dict[int, dict[int, int]]:
+    """realised_minutes() of several sessions at once (exports): three queries in all."""
     from .models import Attendance
 
-    days = {day.pk: day for day in SessionDay.objects.filter(session=session)}
-    result = dict.fromkeys(session.trainees.values_list("pk", flat=True), 0)
-    rows = Attendance.objects.filter(session=session, present=True).values_list(
-        "trainee_id", "day_id", "half"
+    ids = [s.pk for s in sessions]
+    days = {day.pk: day for day in SessionDay.objects.filter(session_id__in=ids)}
+    result: dict[int, dict[int, int]] = {pk: {} for pk in ids}
+    for session_id, trainee_id in Trainee.objects.filter(session_id__in=ids).values_list(
+        "session_id", "pk"
+    ):
+        result[session_id][trainee_id] = 0
+    rows = Attendance.objects.filter(session_id__in=ids, present=True).values_list(
+        "session_id", "trainee_id", "day_id", "half"
     )
-    for trainee_id, day_id, half in rows:
-        if trainee_id in result and day_id in days:
-            result[trainee_id] += days[day_id].half_minutes(half)
+    for session_id, trainee_id, day_id, half in rows:
+        day = days.get(day_id)
+        if trainee_id in result[session_id] and day is not None and day.session_id == session_id:
+            result[session_id][trainee_id] += day.half_minutes(half)
     return result

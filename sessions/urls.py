@@ -36,6 +36,10 @@ urlpatterns = [
     ),
     path("formateur/sessions/<int:pk>/terminer/", views.session_complete, name="session_complete"),
     path("formateur/programmes/", views.programme_list, name="programme_list"),
+    path(
+        "formateur/agenda/renouveler/", views.trainer_calendar_renew, name="trainer_calendar_renew"
+    ),
+    path("agenda/<str:token>/sessions.ics", views.trainer_calendar, name="trainer_calendar"),
     path("client/", views.client_home, name="client_home"),
     path("client/sessions/<int:pk>/", views.client_session_detail, name="client_session_detail"),
     path("session/<str:token>/", views.client_link, name="client_link"),

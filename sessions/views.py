@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.permissions import role_required
-from ganapati.selectors import audit_timeline, organisation_get_or_none
+from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
 from ganapati.services import absolute_url
 
 from . import documents as session_documents
@@ -31,13 +32,17 @@ from .forms import (
     trainee_formset,
 )
 from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
-from .states import NEXT_ACTION, SESSION_STATES
+from .next_steps import CLIENT, TRAINER, next_step, next_steps, next_steps_detailed
+from .states import SESSION_STATES
 
 PAGE_SIZE = 20
+CATALOGUE_PAGE_SIZE = 30
 # The share link's form, anonymous: bounded per address and per session (attempts, seconds).
 LINK_POSTS_PER_IP = (20, 3600)
 LINK_POSTS_PER_SESSION = (30, 3600)
 HALF_LABELS = {"am": "matin", "pm": "après-midi"}
+DEFAULT_DAY_TIMES = {"morning_start": "09:00", "morning_end": "12:30",
+                     "afternoon_start": "13:30", "afternoon_end": "17:00"}  # fmt: skip
 
 
 def _trainer_session(request, pk: int) -> TrainingSession:
@@ -48,6 +53,38 @@ def _trainer_session(request, pk: int) -> TrainingSession:
 
 
 @role_required(Role.TRAINER)
+@require_POST
+def trainer_calendar_renew(request):
+    from ganapati.services import trainer_calendar_token_renew
+
+    trainer_calendar_token_renew(user=request.user)
+    messages.success(
+        request, "Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus. Abonnez votre "
+        "agenda à la nouvelle.",
+    )  # fmt: skip
+    return redirect("trainer_home")
+
+
+def trainer_calendar(request, token):
+    """Public but private: the URL's 192-bit secret is the only key (calendars cannot log in)."""
+    from .calendar import feed_bytes
+
+    if len(token) < 20:
+        raise Http404("Agenda introuvable.")
+    profile = (
+        TrainerProfile.objects.select_related("user")
+        .filter(calendar_token=token, user__is_active=True)
+        .first()
+    )
+    if profile is None:
+        raise Http404("Agenda introuvable.")
+    response = HttpResponse(feed_bytes(profile.user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@role_required(Role.TRAINER)
 def trainer_home(request):
     status = request.GET.get("statut") or None
     if status not in TrainingSession.Status.values:
@@ -55,7 +92,21 @@ def trainer_home(request):
     query = request.GET.get("q", "").strip()
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
+    mine = TrainingSession.objects.filter(trainer=request.user)
+    counts = dict(mine.values_list("status").annotate(n=Count("pk")).order_by())
+    # "Waiting for you": the trainer's own tasks among the sessions still under way (bounded).
+    active = list(
+        mine.exclude(status=TrainingSession.Status.CANCELLED).order_by("-created_at")[:50]
+    )
+    detailed = next_steps_detailed(active)
+    waiting = [(s, detailed[s.pk][1]) for s in active if detailed[s.pk][0] == TRAINER]
+    calendar_url = (
+        absolute_url(reverse("trainer_calendar", args=[profile.calendar_token]))
+        if profile.calendar_token
+        else ""
+    )
     return render(
         request,
         "sessions/trainer_home.html",
@@ -64,8 +115,14 @@ def trainer_home(request):
             "status": status,
             "query": query,
             "statuses": TrainingSession.Status.choices,
-            "next_actions": NEXT_ACTION,
+            "next_steps": next_steps(page.object_list, viewer=TRAINER),
             "missing_payout": profile.missing_payout_fields,
+            "counters": [
+                (value, label, counts.get(value, 0))
+                for value, label in TrainingSession.Status.choices
+            ],
+            "waiting": waiting,
+            "calendar_url": calendar_url,
         },
     )
 
@@ -74,12 +131,15 @@ def trainer_home(request):
 @require_http_methods(["GET", "POST"])
 def session_new(request):
     """Step 1 of a new session: from one of my programmes, or from scratch."""
-    form = TrainingForm(request.POST or None)
-    from_programme = NewSessionForm(request.POST or None, trainer=request.user)
+    # Each form shows its own errors only: the one submitted is bound, the other stays blank.
+    from_a_programme = request.method == "POST" and "programme" in request.POST
+    posted = request.POST if request.method == "POST" else None
+    form = TrainingForm(None if from_a_programme else posted)
+    from_programme = NewSessionForm(posted if from_a_programme else None, trainer=request.user)
     token = form_token_from(request) if request.method == "POST" else ""
     if request.method == "POST":
         try:
-            if "programme" in request.POST:
+            if from_a_programme:
                 if from_programme.is_valid():
                     session = services.session_create(
                         trainer=request.user,
@@ -149,19 +209,24 @@ def session_schedule(request, pk):
             "afternoon_end": d.afternoon_end,
         }
         for d in session.days.all()
-    ] or [{"morning_start": "09:00", "morning_end": "12:30",
-           "afternoon_start": "13:30", "afternoon_end": "17:00"}]  # fmt: skip
+    ] or [dict(DEFAULT_DAY_TIMES)]
     if request.method == "POST":
         data = request.POST.copy()
         if "add_day" in data:
-            # Without JavaScript: one more empty row, keeping what was typed.
-            total = _form_count(data.get("jours-TOTAL_FORMS"), default=1)
-            data["jours-TOTAL_FORMS"] = str(min(total + 1, MAX_DAYS))
+            # Without JavaScript: one more row, keeping what was typed (unbound, so that the
+            # half-typed rows are not flagged yet); the new day starts with the usual times.
+            total = min(_form_count(data.get("jours-TOTAL_FORMS"), default=1), MAX_DAYS)
+            fields = ["date", *DEFAULT_DAY_TIMES]
+            typed = [{name: data.get(f"jours-{i}-{name}", "") for name in fields}
+                     for i in range(total)]  # fmt: skip
+            if total < MAX_DAYS:
+                typed.append(dict(DEFAULT_DAY_TIMES))
             return render(
                 request,
                 "sessions/session_schedule.html",
-                {"formset": DayFormSet(data, prefix="jours"), "step": 2, "session": session},
-            )
+                {"formset": DayFormSet(initial=typed, prefix="jours"), "step": 2,
+                 "session": session},
+            )  # fmt: skip
         formset = DayFormSet(data, prefix="jours")
         if formset.is_valid():
             days = [f.cleaned_data for f in formset.forms if f.cleaned_data]
@@ -311,7 +376,7 @@ def session_detail(request, pk):
             "session": session,
             "timeline": audit_timeline(session),
             "missing": services.session_missing(session) if session.is_editable else [],
-            "next_action": NEXT_ACTION[session.status],
+            "next_action": next_step(session, viewer=TRAINER),
             "link_url": _link_url(session),
             "send_form": SendLinkForm(),
             "cancel_form": CancelForm(),
@@ -517,10 +582,15 @@ def session_contact_confirm(request, token):
 def client_home(request):
     sessions = selectors.session_list_for(user=request.user)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
     return render(
         request,
         "sessions/client_home.html",
-        {"company": request.user.company, "page": page, "next_actions": NEXT_ACTION},
+        {
+            "company": request.user.company,
+            "page": page,
+            "next_steps": next_steps(page.object_list, viewer=CLIENT),
+        },  # fmt: skip
     )
 
 
@@ -530,7 +600,7 @@ def client_session_detail(request, pk):
     return render(
         request,
         "sessions/client_session_detail.html",
-        {"session": session, "next_action": NEXT_ACTION[session.status],
+        {"session": session, "next_action": next_step(session, viewer=CLIENT),
          "total_minutes": services.total_minutes(session.days.all()),
          "documents": [d for d in current_documents(session) if d.status == "ready"]},
     )  # fmt: skip
@@ -540,8 +610,13 @@ def client_session_detail(request, pk):
 
 
 def catalogue(request):
+    query = request.GET.get("q", "").strip()[:100]
+    programmes = selectors.published_programmes(query).order_by("title", "pk")
+    page = Paginator(programmes, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "sessions/catalogue.html", {"programmes": selectors.published_programmes()}
+        request,
+        "sessions/catalogue.html",
+        {"programmes": page.object_list, "page": page, "query": query},
     )
 
 
@@ -550,7 +625,7 @@ def programme_public(request, pk):
     return render(
         request,
         "sessions/programme_public.html",
-        {"programme": programme, "organisation": organisation_get_or_none()},
+        {"programme": programme, "organisation": organisation_for_pages()},
     )
 
 

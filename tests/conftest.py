@@ -42,10 +42,14 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache: each test starts with none."""
+    """Rate-limit counters live in the cache: each test starts with none (nor with the
+    organisation's identity kept by the previous test's pages)."""
     from django.core.cache import cache
 
+    from ganapati.selectors import organisation_forget
+
     cache.clear()
+    organisation_forget()
     yield
 
 

@@ -20,7 +20,16 @@ def test_the_demo_builds_a_session_at_every_step_and_is_safe_to_run_twice(
     assert out.getvalue().count("ganapati-demo-2026") == 6
     statuses = set(TrainingSession.objects.values_list("status", flat=True))
     assert statuses == {s.value for s in TrainingSession.Status}
-    assert TrainingSession.objects.count() == 9
+    assert TrainingSession.objects.count() == 10
+    # A PEC waits for staff, and its auto-check finds the amount and the subrogation differ.
+    from funding.models import FundingRequest
+    from funding.selectors import pec_review
+
+    waiting = FundingRequest.objects.get(status="uploaded")
+    review = pec_review(waiting)
+    assert {c.label for c in review["checks"] if c.status == "mismatch"} == {
+        "Montant accordé HT", "Subrogation de paiement",
+    }  # fmt: skip
     assert Document.objects.filter(status="ready").exists()
     # The fully attended session: one OPCO invoice, paid, e-mailed with the certificates (and
     # valid against the e-invoicing rules: the conftest checks every invoice with a PDF).
@@ -51,5 +60,14 @@ def test_the_demo_builds_a_session_at_every_step_and_is_safe_to_run_twice(
         ("training", Decimal("700.00")),
         ("dedit", Decimal("105.00")),
     ]
+    # The next step follows billing: the trainer of the paid session uploads their invoice;
+    # the client of the partial one pays its re-issued invoice, and sees nothing else.
+    from sessions.next_steps import CLIENT, TRAINER, next_steps
+
+    steps = next_steps([full, partial], viewer=TRAINER)
+    assert steps[full.pk] == "Déposez votre facture pour recevoir votre part"
+    client_steps = next_steps([full, partial], viewer=CLIENT)
+    assert client_steps[partial.pk] == f"Régler la facture {reissued.number}"
+    assert client_steps[full.pk] == "Rien à faire de votre côté pour l'instant."
     # Not everything is paid: no payout yet.
     assert not Payout.objects.filter(session=partial).exists()

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
+from ..admin_site import FoldedSearchMixin
 from ..errors import DomainError
 from ..models import AdvisorAvailability, Appointment, AvailabilityException
 from ..services import log_action
@@ -95,7 +96,7 @@ class DayFilter(admin.SimpleListFilter):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["start_local", "advisor", "name", "phone", "email", "topic", "status"]
     list_filter = [DayFilter, "status", "advisor", "topic"]
     list_select_related = ["advisor"]

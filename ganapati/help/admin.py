@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from ganapati.admin_site import FoldedSearchMixin
+
 from ..models import HelpArticle
 from . import services
 
 
 @admin.register(HelpArticle)
-class HelpArticleAdmin(admin.ModelAdmin):
+class HelpArticleAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["title", "category", "position", "published", "last_reviewed", "updated_at"]
     list_filter = ["published", "category"]
     list_editable = ["position"]

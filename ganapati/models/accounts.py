@@ -177,6 +177,11 @@ class TrainerProfile(models.Model):
         verbose_name="formateur",
     )
     trade_name = models.CharField("nom commercial", max_length=200, blank=True)
+    # The secret of the trainer's private calendar feed URL (192 bits); renewing it revokes the
+    # old URL. Empty: no feed.
+    calendar_token = models.CharField(
+        "jeton de l'agenda", max_length=64, blank=True, db_index=True, editable=False
+    )
     siret = SiretField("SIRET", blank=True)
     address = models.CharField("adresse", max_length=250, blank=True)
     postal_code = models.CharField("code postal", max_length=10, blank=True)

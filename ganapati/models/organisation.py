@@ -114,8 +114,16 @@ class Organisation(models.Model):
         return self.legal_name
 
     def save(self, *args, **kwargs):
+        from django.db import transaction
+
+        from ..selectors import organisation_forget
+
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
+        # Not business logic: the pages' copy of the identity (selectors.organisation_for_pages)
+        # is dropped now and once more at commit (a read in between would keep the old row).
+        organisation_forget()
+        transaction.on_commit(organisation_forget)
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -37,9 +37,14 @@ class OutgoingEmail(models.Model):
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
     # What the email is about (a session, an invoice...), for timelines.
     related_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        verbose_name="type de l'objet lié",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    related_id = models.CharField(max_length=64, blank=True)
+    related_id = models.CharField("identifiant de l'objet lié", max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")
 
     class Meta:

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import template
 
+from ganapati import formats
 from ganapati.fields import format_minutes
 
 register = template.Library()
@@ -26,14 +27,19 @@ def duration_fr(value) -> str:
 @register.filter
 def euros(value) -> str:
     """Decimal money the French way: 1 234,50 €."""
-    if value is None or value == "":
-        return "—"
-    from decimal import Decimal
+    return formats.euros(value)
 
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    whole, cents = f"{amount:,.2f}".split(".")
-    whole = whole.replace(",", NARROW_NBSP)
-    return f"{whole},{cents} €"
+
+@register.filter
+def nombre(value, decimals=None) -> str:
+    """A number the French way: 1 700, 13,5; `|nombre:2` → 13,50."""
+    return formats.number_fr(value, None if decimals in (None, "") else int(decimals))
+
+
+@register.filter
+def de(name) -> str:
+    """ "de" before a name, with elision: d'Acme, d'OPCO ATLAS, de Constructys."""
+    return formats.de(name)
 
 
 @register.filter

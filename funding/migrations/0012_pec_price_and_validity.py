@@ -33,7 +33,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funding", "0008_minutes_granted"),
+        ("funding", "0011_masculine_labels"),
         ("training_sessions", "0007_durations_in_minutes"),
     ]
 
