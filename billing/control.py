@@ -42,6 +42,14 @@ def pre_invoicing_check(session) -> list[Check]:
     planned = planned_minutes(session)
     realised = realised_minutes(session)
     certificates = {d.subject_id: d for d in current_documents(session) if d.kind == "certificat"}
+    # When each trainee's attendance last changed: a certificate drawn up before that may state
+    # other hours than the attendance record (and than the invoices, which read it).
+    last_change: dict[int, object] = {}
+    for trainee_id, recorded_at in Attendance.objects.filter(session=session).values_list(
+        "trainee_id", "recorded_at"
+    ):
+        if trainee_id not in last_change or recorded_at > last_change[trainee_id]:
+            last_change[trainee_id] = recorded_at
     for trainee in trainees:
         minutes = realised.get(trainee.pk, 0)
         name = f"{trainee.first_name} {trainee.last_name}"
@@ -52,10 +60,18 @@ def pre_invoicing_check(session) -> list[Check]:
                                 blocking=False, ok=certificate is None))  # fmt: skip
             continue
         ready = certificate is not None and certificate.status == Document.Status.READY
+        stale = ready and certificate.created_at < last_change.get(
+            trainee.pk, certificate.created_at
+        )
+        if stale:
+            state = "certificat de réalisation établi avant la dernière correction de l'émargement"
+        else:
+            state = (
+                "certificat de réalisation prêt" if ready else "certificat de réalisation manquant"
+            )
         checks.append(Check(
-            f"{name} : {format_minutes(minutes)} réalisées sur {format_minutes(planned)}, "
-            + ("certificat de réalisation prêt" if ready else "certificat de réalisation manquant"),
-            ok=ready,
+            f"{name} : {format_minutes(minutes)} réalisées sur {format_minutes(planned)}, {state}",
+            ok=ready and not stale,
         ))  # fmt: skip
     split = session_split(session)
     request = validated_request(session)
@@ -101,6 +117,24 @@ def pre_invoicing_check(session) -> list[Check]:
                                 blocking=False, ok=False))  # fmt: skip
             continue
         lines_total = sum((line.amount for line in invoice.lines.all()), Decimal("0.00"))
+        stated = (invoice.subrogation or {}).get("trainees")
+        if stated is not None:
+            # The hours the invoice states for each trainee, as drawn up, against the record.
+            record = sorted(
+                (f"{t.first_name} {t.last_name}", realised.get(t.pk, 0)) for t in trainees
+            )
+            on_invoice = sorted((row["name"], row["minutes"]) for row in stated)
+            differences = [
+                f"{name} {format_minutes(minutes)} (émargement : "
+                f"{format_minutes(dict(record).get(name, 0))})"
+                for name, minutes in on_invoice
+                if (name, minutes) not in record
+            ]
+            checks.append(Check(
+                f"facture {label} : heures des stagiaires identiques à l'émargement"
+                + (f" — différence : {', '.join(differences)}" if differences else ""),
+                ok=on_invoice == record,
+            ))  # fmt: skip
         checks.append(Check(
             f"facture {label} : {invoice.total_excl_tax} € HT, calcul attendu {part['total']} € HT"
             f"{'' if lines_total == invoice.total_excl_tax else f' (lignes : {lines_total} €)'}",

@@ -67,6 +67,12 @@ class FundingRequest(models.Model):
         "montant accordé HT (€)", max_digits=10, decimal_places=2, default=0
     )
     minutes_granted = DurationMinutesField("durée accordée", default=0)
+    # The session's price excluding tax when the PEC was recorded, kept so that the database
+    # itself refuses a PEC above the price (a CHECK cannot read another table).
+    session_price = models.DecimalField(
+        "prix de la session HT à l'enregistrement", max_digits=10, decimal_places=2, null=True,
+        blank=True, editable=False,
+    )  # fmt: skip
     subrogation = models.BooleanField("subrogation de paiement", default=False)
     valid_from = models.DateField("valable du", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
@@ -90,6 +96,17 @@ class FundingRequest(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount_granted__gte=0, minutes_granted__gte=0),
                 name="funding_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(session_price__isnull=True)
+                | models.Q(amount_granted__lte=models.F("session_price")),
+                name="funding_granted_le_price",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="funding_validity_ordered",
             ),
         ]
 

@@ -164,6 +164,13 @@ def funding_request_upload(
                 "est inférieur. S'agit-il d'une prise en charge partielle ?",
                 field="decision",
             )
+    valid_from, valid_until = values.get("valid_from"), values.get("valid_until")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise DomainError(
+            f"La fin de validité de l'accord ({valid_until:%d/%m/%Y}) précède son début "
+            f"({valid_from:%d/%m/%Y}).",
+            field="valid_until",
+        )
     checked = check_pdf(upload, folder="pec")
     if existing is not None:
         request = existing
@@ -175,10 +182,10 @@ def funding_request_upload(
     request.decision = decision
     request.file_number = values.get("file_number", "")
     request.amount_granted = amount
+    request.session_price = total
     request.minutes_granted = minutes
     request.subrogation = bool(values.get("subrogation"))
-    request.valid_from = values.get("valid_from")
-    request.valid_until = values.get("valid_until")
+    request.valid_from, request.valid_until = valid_from, valid_until
     request.uploaded_at = timezone.now()
     request.rejection_reason = ""
     request.reviewed_by = None

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import template
 
 from ganapati import formats
+from ganapati.fields import format_minutes
 
 register = template.Library()
 NARROW_NBSP = "\u202f"
@@ -42,24 +43,11 @@ def de(name) -> str:
 
 
 @register.filter
-def hours(value) -> str:
-    """Hours the French way: 14 h, 13 h 30."""
-    if value is None or value == "":
-        return "—"
-    from decimal import Decimal
-
-    minutes = int((Decimal(value) * 60).to_integral_value())
-    whole, rest = divmod(minutes, 60)
-    return f"{whole} h {rest:02d}" if rest else f"{whole} h"
-
-
-@register.filter
 def minutes(value) -> str:
     """Integer minutes the French way: 200 → "3 h 20", 420 → "7 h", 45 → "0 h 45"."""
     if value is None or value == "":
         return "—"
-    whole, rest = divmod(int(value), 60)
-    return f"{whole} h {rest:02d}" if rest else f"{whole} h"
+    return format_minutes(value)
 
 
 @register.filter
@@ -98,16 +86,6 @@ def sub(value, other):
     from decimal import Decimal
 
     return Decimal(str(value)) - Decimal(str(other))
-
-
-@register.filter
-def divide(value, other):
-    """value ÷ other (unit price from a total and hours), to the cent, half-up."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    if not other:
-        return None
-    return (Decimal(str(value)) / Decimal(str(other))).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 @register.simple_tag(takes_context=True)
