@@ -585,13 +585,6 @@ def attendance_record(
     return len(rows)
 
 
-def attended_minutes(trainee) -> int:
-    """One trainee's realised minutes (see `selectors.realised_minutes` for a whole session)."""
-    from .selectors import realised_minutes
-
-    return realised_minutes(trainee.session).get(trainee.pk, 0)
-
-
 @transaction.atomic
 def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> None:
     session = _lock(session)
