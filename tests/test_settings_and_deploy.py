@@ -147,7 +147,8 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 def test_compose_describes_the_production_like_stack():
     services = COMPOSE["services"]
     assert set(services) >= {"web", "worker", "beat", "db", "redis", "mail"}
-    assert "gunicorn ganapati.wsgi:application" in " ".join(services["web"]["command"].split())
+    web = " ".join(services["web"]["command"].split())
+    assert "gunicorn -c python:ganapati.gunicorn_conf ganapati.wsgi:application" in web
     assert services["worker"]["command"].startswith("celery -A ganapati worker")
     assert services["beat"]["command"].startswith("celery -A ganapati beat")
 
