@@ -98,8 +98,12 @@ def run_processes(flag: str, ids: list[int], processes: int) -> tuple[float, lis
     last exit (interpreter start-up and Django set-up are not counted)."""
     chunks = [ids[i::processes] for i in range(processes)]
     procs = [
-        subprocess.Popen([sys.executable, __file__, flag, ",".join(map(str, chunk))],  # noqa: S603
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, __file__, flag, ",".join(map(str, chunk))],  # noqa: S603
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
         for chunk in chunks
     ]
     for p in procs:
