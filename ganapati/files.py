@@ -12,8 +12,9 @@ from __future__ import annotations
 TRAINER, CLIENT, STAFF = "trainer", "client", "staff"
 # The funder (OPCO, AGEFICE, FIFPL) is no user of the platform: it receives files by e-mail.
 FUNDER = "funder"
-# Whoever the e-mail is addressed to, account or not: only for a file about that very person
-# (the invitation to the call they booked).
+# Whoever the e-mail is addressed to, account or not, but only for a file about that very
+# person: the attachment names them in "about" (the invitation to the call they booked, a
+# trainee's own attestation). Anyone else needs their own party in the audience.
 ADDRESSEE = "addressee"
 
 _SESSION_PAPERS = frozenset({TRAINER, CLIENT, STAFF})
@@ -27,7 +28,8 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "document.programme": _SESSION_PAPERS,
     "document.emargement": _PROOFS,
     "document.certificat": _PROOFS,
-    "document.attestation": _SESSION_PAPERS,
+    # A trainee has no account: they receive their own attestation as its addressee.
+    "document.attestation": _SESSION_PAPERS | {ADDRESSEE},
     "attendance_scan": _PROOFS,
     # Electronic attendance (issue 13): the signed sheet and its evidence log (JSON lines).
     "document.emargement_signe": _PROOFS,
@@ -98,15 +100,21 @@ class AttachmentNotAllowed(PermissionError):
     audience. Raised before anything is written, so the whole change rolls back."""
 
 
+def is_about(email: str, attachment: dict) -> bool:
+    """Whether the attachment says the file is about the person at this address."""
+    return email.strip().lower() in {a.strip().lower() for a in attachment.get("about") or []}
+
+
 def check_attachments(recipients: list[str], attachments: list[dict]) -> None:
-    """Every attachment names its kind; every recipient must be in that kind's audience."""
+    """Every attachment names its kind; every recipient must be in that kind's audience, or be
+    the person the file is about when the kind allows its addressee."""
     for attachment in attachments:
         kind = attachment.get("kind")
         if kind is None:
             raise AttachmentNotAllowed(f"Pièce jointe sans type : {attachment.get('filename')}")
-        if ADDRESSEE in audience(kind):
-            continue
         for email in recipients:
+            if ADDRESSEE in audience(kind) and is_about(email, attachment):
+                continue
             party = party_of_address(email)
             if party is None or not may_see(party, kind):
                 raise AttachmentNotAllowed(f"{kind} ne peut pas être envoyé à {email} ({party}).")

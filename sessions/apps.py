@@ -22,6 +22,7 @@ class TrainingSessionsConfig(AppConfig):
         register_kinds()
         register_signed_sheet()
         document_ready.connect(receivers.send_validation_pack_when_ready)
+        document_ready.connect(receivers.send_completion_papers_when_ready)
         membership_ended.connect(receivers.detach_contact_when_membership_ends)
         from .events import session_completed
 
@@ -52,6 +53,8 @@ class TrainingSessionsConfig(AppConfig):
                 "document.requested": "document demandé",
                 "document.retried": "génération relancée",
                 "documents.sent": "documents envoyés au client",
+                "documents.attestation_sent": "attestation envoyée au stagiaire",
+                "documents.certificates_sent": "certificats de réalisation envoyés au client",
                 "funding.uploaded": "accord de prise en charge déposé",
                 "funding.validated": "accord de prise en charge validé",
                 "funding.rejected": "dépôt de l'accord refusé",

@@ -131,3 +131,38 @@ def contact_removed(session: TrainingSession):
         context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
         related=session,
     )
+
+
+def attestation_key(session: TrainingSession, trainee, document) -> str:
+    return f"session-attestation:{session.pk}:{trainee.pk}:v{document.version}"
+
+
+def attestation_to_trainee(session: TrainingSession, trainee, *, document, attachment: dict):
+    """The trainee's own attestation de fin de formation (they have no account)."""
+    return mail_queue(
+        key=attestation_key(session, trainee, document),
+        template="session_attestation",
+        to=[trainee.email],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, trainee=trainee),
+        attachments=[attachment],
+        related=session,
+    )
+
+
+def certificates_key(session: TrainingSession, source: str) -> str:
+    return f"session-certificates:{session.pk}:{source}"
+
+
+def certificates_to_client(session: TrainingSession, *, key: str, attachments: list[dict]):
+    """The certificates of completion to the client contact, together."""
+    return mail_queue(
+        key=key,
+        template="session_certificates",
+        to=[session.contact.email],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, count=len(attachments),
+                     url=absolute_url(reverse("client_session_detail", args=[session.pk]))),
+        attachments=attachments,
+        related=session,
+    )  # fmt: skip

@@ -14,6 +14,16 @@ def send_validation_pack_when_ready(*, owner_type, owner_id, kind, source, **_):
     validation_pack_send_if_ready(session_id=owner_id)
 
 
+def send_completion_papers_when_ready(*, owner_type, owner_id, kind, **_):
+    """An attestation or certificate is ready: to the trainee, or (all of them) to the client."""
+    if owner_type != "training_sessions.trainingsession":
+        return
+    from .completion import PAPERS, completion_papers_send
+
+    if kind in PAPERS:
+        completion_papers_send(session_id=owner_id)
+
+
 def detach_contact_when_membership_ends(*, company_id, user_id, **_):
     """Refused or removed from a company: no longer the contact of its sessions in progress."""
     from .services import session_contacts_detach

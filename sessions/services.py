@@ -695,7 +695,8 @@ def _signed_sheet_seal(session: TrainingSession, *, actor: User) -> None:
 
 def sessions_sweep() -> dict[str, int]:
     """Periodic: the validation packs whose three documents are ready but whose email was never
-    queued (the worker that rendered the last one died before its event was handled)."""
+    queued (the worker that rendered the last one died before its event was handled), and the
+    same for the attestations and certificates of completion."""
     from datetime import timedelta
 
     from ganapati.models import OutgoingEmail
@@ -713,6 +714,8 @@ def sessions_sweep() -> dict[str, int]:
     for session_id in recent:
         if f"session-validated:{session_id}:client" not in sent_keys:
             sent += validation_pack_send_if_ready(session_id=session_id) == "sent"
+    from .completion import completion_papers_sweep
     from .signing import links_sweep
 
-    return {"packs_sent": sent, "signing_links": links_sweep()}
+    return {"packs_sent": sent, "signing_links": links_sweep(),
+            "completion_papers": completion_papers_sweep()}  # fmt: skip
