@@ -439,6 +439,44 @@ def assessment_record(
     return len(trainees) * len(objectives)
 
 
+def assessment_merge(
+    *, session: TrainingSession, trainees: list[Trainee], results: dict[tuple[int, int], str]
+) -> int:
+    """Record the results given ((trainee id, objective position) → result), keeping those not
+    given (from the quality page). Called inside the completion's transaction."""
+    objectives = objectives_of(session)
+    ids = {t.pk for t in trainees}
+    given = {}
+    for (trainee_id, position), result in results.items():
+        if trainee_id not in ids or not 0 <= position < len(objectives):
+            raise DomainError("Un résultat ne correspond à aucun stagiaire ou objectif.")
+        if result not in ObjectiveResult.values:
+            raise DomainError("Choisissez « acquis », « partiellement acquis » ou « non acquis ».")
+        given[(trainee_id, position)] = result
+    for trainee_id in {t for t, _ in given}:
+        ObjectiveAssessment.objects.filter(
+            trainee_id=trainee_id, position__in=[p for t, p in given if t == trainee_id]
+        ).delete()
+    ObjectiveAssessment.objects.bulk_create(
+        ObjectiveAssessment(trainee_id=t, position=p, objective=objectives[p], result=r)
+        for (t, p), r in sorted(given.items())
+    )
+    return len(given)
+
+
+def assessment_missing(session: TrainingSession, trainees: list[Trainee]) -> list[str]:
+    """The trainees (names) with an objective not assessed: none is assumed acquired."""
+    positions = set(range(len(objectives_of(session))))
+    done: dict[int, set[int]] = {}
+    for trainee_id, position in ObjectiveAssessment.objects.filter(
+        trainee__in=trainees
+    ).values_list("trainee_id", "position"):
+        done.setdefault(trainee_id, set()).add(position)
+    return [
+        f"{t.first_name} {t.last_name}" for t in trainees if not positions <= done.get(t.pk, set())
+    ]
+
+
 # --- Complaints ----------------------------------------------------------------------------------
 
 C = Complaint.Status

@@ -600,10 +600,18 @@ def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> 
 
 @transaction.atomic
 def session_complete(
-    *, session: TrainingSession, actor: User, results: dict[int, tuple[bool, str]]
+    *,
+    session: TrainingSession,
+    actor: User,
+    results: dict[int, tuple[bool, str]],
+    assessments: dict[tuple[int, int], str] | None = None,
 ) -> None:
     """The trainer declares the end: each trainee's result is recorded and the certificates
-    and attestations are generated with the hours actually attended."""
+    and attestations are generated with the hours actually attended.
+
+    `assessments` ((trainee id, objective position) → acquired / partly / not_acquired) adds
+    to what the quality page recorded; every trainee who attended must have a result for every
+    objective of the programme (issue 15: nothing is assumed acquired)."""
     session = _lock(session)
     if session.status != Status.RUNNING:
         raise DomainError("Seule une session en cours peut être déclarée terminée.")
@@ -644,6 +652,19 @@ def session_complete(
             + ", ".join(f"{t.first_name} {t.last_name}" for t in missing)
             + "."
         )
+    from .quality import assessment_merge, assessment_missing
+    from .selectors import realised_minutes
+
+    realised = realised_minutes(session)
+    assessment_merge(session=session, trainees=trainees, results=assessments or {})
+    unassessed = assessment_missing(session, [t for t in trainees if realised.get(t.pk, 0) > 0])
+    if unassessed:
+        raise DomainError(
+            "Évaluez les acquis de chaque stagiaire présent, objectif par objectif (acquis, "
+            "partiellement acquis ou non acquis), avant de terminer : "
+            + ", ".join(unassessed)
+            + "."
+        )
     for trainee in trainees:
         acquired, text = results[trainee.pk]
         trainee.competences_acquired = acquired
@@ -653,9 +674,6 @@ def session_complete(
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
     _signed_sheet_seal(session, actor=actor)
-    from .selectors import realised_minutes
-
-    realised = realised_minutes(session)
     for trainee in trainees:
         if realised.get(trainee.pk, 0) <= 0:
             # Absent throughout: nothing was done, so nothing is certified (no "0 h" papers).

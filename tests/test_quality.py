@@ -32,7 +32,7 @@ from sessions.models import (
 from tests import clock
 
 from .conftest import login
-from .factories import TrainingSessionFactory, attach_client
+from .factories import TrainingSessionFactory, assessed, attach_client
 from .test_billing import completed_session
 
 LINK = re.compile(r"https?://[^\s\"<]+/questionnaire/[^\s\"<]+/")
@@ -45,8 +45,10 @@ def validated_session(trainer, client_user):
     return session
 
 
-def run_to_completion(session, trainer, *, before_complete=None):
-    """A validated session funded, started, attended in full and completed at its dates."""
+def run_to_completion(session, trainer, *, before_complete=None, complete=True):
+    """A validated session funded, started, attended in full and completed at its dates (every
+    objective acquired, unless `before_complete` assessed them; `complete=False` stops just
+    before)."""
     from funding.models import FundingRequest
 
     from .factories import invoicing_funder
@@ -65,8 +67,12 @@ def run_to_completion(session, trainer, *, before_complete=None):
     sessions.attendance_record(session=session, actor=trainer, present=present)
     if before_complete:
         before_complete()
+    if not complete:
+        return
     results = {t.pk: (True, "") for t in session.trainees.all()}
-    sessions.session_complete(session=session, actor=trainer, results=results)
+    assessments = None if before_complete else assessed(session)  # else assessed by the hook
+    sessions.session_complete(session=session, actor=trainer, results=results,
+                              assessments=assessments)  # fmt: skip
 
 
 def emails(template):
@@ -269,9 +275,11 @@ def test_the_trainer_assesses_each_objective_and_none_is_assumed(
     ]
     t0, t1 = session.trainees.all()
     partial = {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired"}
+    before = set(ObjectiveAssessment.objects.values_list("trainee", "position", "result"))
     with pytest.raises(DomainError, match="Stagiaire1 Martin"):
         quality.assessment_record(session=session, actor=trainer, results=partial)
-    assert ObjectiveAssessment.objects.count() == 0
+    after = set(ObjectiveAssessment.objects.values_list("trainee", "position", "result"))
+    assert after == before  # a refused record changes nothing
     login(client, trainer)
     url = reverse("session_quality", args=[session.pk])
     client.post(url, {"action": "assessment", f"obj-{t0.pk}-0": "acquired",
@@ -459,3 +467,68 @@ def test_the_programme_figures_cost_a_fixed_number_of_queries(
     url = reverse("programme_public", args=[programme.pk])
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+# --- No completion before the assessment of what was learnt -------------------------------------
+
+
+def test_completion_is_refused_while_a_present_trainee_has_an_objective_not_assessed(
+    trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    t0, t1 = session.trainees.all()
+    only_first = {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired"}
+    run_to_completion(session, trainer, complete=False)
+    with pytest.raises(DomainError, match=r"avant de terminer : Stagiaire1 Martin\.$"):
+        sessions.session_complete(
+            session=session, actor=trainer, results={t.pk: (True, "") for t in (t0, t1)},
+            assessments=only_first,
+        )  # fmt: skip
+    session.refresh_from_db()
+    assert session.status == "running"
+    assert ObjectiveAssessment.objects.count() == 0  # nothing recorded, nothing assumed
+    sessions.session_complete(
+        session=session, actor=trainer, results={t.pk: (True, "") for t in (t0, t1)},
+        assessments={**only_first, (t1.pk, 1): "not_acquired"},
+    )  # fmt: skip
+    session.refresh_from_db()
+    assert session.status == "completed"
+    got = {(a.trainee_id, a.position): a.result for a in ObjectiveAssessment.objects.all()}
+    assert got == {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired",
+                   (t1.pk, 1): "not_acquired"}  # fmt: skip
+
+
+def test_the_completion_page_says_what_is_missing_and_keeps_what_was_typed(
+    client, trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    t0, t1 = session.trainees.all()
+    url = reverse("session_complete", args=[session.pk])
+    run_to_completion(session, trainer, complete=False)
+    login(client, trainer)
+    page = client.get(url).content.decode()
+    # Nothing is ticked by default: neither an objective nor the overall result.
+    assert "checked" not in page
+    assert page.count('value="acquired"') == 4  # two trainees × two objectives
+    data = {
+        f"acquired-{t0.pk}": "yes", f"acquired-{t1.pk}": "no",
+        f"result-{t1.pk}": "Doit revoir la méthode SMART.",
+        f"obj-{t0.pk}-0": "acquired", f"obj-{t0.pk}-1": "partly",
+        f"obj-{t1.pk}-0": "not_acquired",
+    }  # fmt: skip
+    refused = client.post(url, data)
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "Évaluez les acquis de chaque stagiaire présent" in text and "Stagiaire1 Martin" in text
+    # What was typed is still there: the ticked results and the comment.
+    assert f'name="obj-{t0.pk}-1" value="partly" checked' in text
+    assert f'name="obj-{t1.pk}-0" value="not_acquired" checked' in text
+    assert f'name="acquired-{t1.pk}" value="no" checked' in text
+    assert "Doit revoir la méthode SMART." in text
+    assert ObjectiveAssessment.objects.count() == 0
+    session.refresh_from_db()
+    assert session.status == "running"
+    done = client.post(url, {**data, f"obj-{t1.pk}-1": "acquired"})
+    assert done.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "completed" and ObjectiveAssessment.objects.count() == 4
