@@ -12,9 +12,10 @@ from __future__ import annotations
 TRAINER, CLIENT, STAFF = "trainer", "client", "staff"
 # The funder (OPCO, AGEFICE, FIFPL) is no user of the platform: it receives files by e-mail.
 FUNDER = "funder"
-# Whoever the e-mail is addressed to, account or not, but only for a file about that very
-# person: the attachment names them in "about" (the invitation to the call they booked, a
-# trainee's own attestation). Anyone else needs their own party in the audience.
+# Whoever the e-mail is addressed to, account or not, but only for a file about or for that
+# very person: the attachment names them in "about" (the invitation to the call they booked, a
+# trainee's own attestation, the rules sent with their convocation). Anyone else needs their
+# own party in the audience.
 ADDRESSEE = "addressee"
 
 _SESSION_PAPERS = frozenset({TRAINER, CLIENT, STAFF})
@@ -30,6 +31,10 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "document.certificat": _PROOFS,
     # A trainee has no account: they receive their own attestation as its addressee.
     "document.attestation": _SESSION_PAPERS | {ADDRESSEE},
+    # The organisation's documents (issue 15), public anyway: the règlement intérieur goes with
+    # each trainee's convocation (L6352-3), the CGV with the quote and the agreement.
+    "document.reglement": _SESSION_PAPERS | {ADDRESSEE},
+    "document.cgv": _SESSION_PAPERS,
     "attendance_scan": _PROOFS,
     # Electronic attendance (issue 13): the signed sheet and its evidence log (JSON lines).
     "document.emargement_signe": _PROOFS,

@@ -50,12 +50,13 @@ def validation_pack_sent(session: TrainingSession) -> bool:
 def session_validated(session: TrainingSession, *, attachments: list[dict]):
     """The three documents to the client, a copy to the trainer, and the trainer's reminder."""
     space = absolute_url(reverse("client_session_detail", args=[session.pk]))
+    terms = any(a["kind"] == "document.cgv" for a in attachments)
     mail_queue(
         key=f"session-validated:{session.pk}:client",
         template="session_validated_client",
         to=[session.contact.email],
         reply_to=[session.trainer.email],
-        context=_ctx(session, url=space),
+        context=_ctx(session, url=space, terms=terms),
         attachments=attachments,
         related=session,
     )
@@ -63,7 +64,7 @@ def session_validated(session: TrainingSession, *, attachments: list[dict]):
         key=f"session-validated:{session.pk}:copy",
         template="session_validated_client",
         to=[session.trainer.email],
-        context=_ctx(session, url=space, copy=True),
+        context=_ctx(session, url=space, copy=True, terms=terms),
         attachments=attachments,
         related=session,
     )

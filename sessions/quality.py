@@ -23,6 +23,7 @@ from ganapati.models import OutgoingEmail, User
 from ganapati.services import absolute_url, log_action, mail_queue
 from ganapati.states import StateMachine
 
+from .documents import organisation_pdf
 from .links import LinkError
 from .models import (
     Complaint,
@@ -210,11 +211,14 @@ def _rules_url() -> str:
 
 @transaction.atomic
 def convocation_send(*, session: TrainingSession) -> int:
-    """Each trainee's convocation (with their needs-analysis link), a copy to the client contact.
-    Keyed per trainee: sending again sends nothing more. Returns the e-mails queued."""
+    """Each trainee's convocation (with their needs-analysis link), a copy to the client contact,
+    with the current règlement intérieur attached (L6352-3; its PDF is made ready beforehand by
+    the caller: `organisation_pdf("reglement", render=True)`). Keyed per trainee: sending again
+    sends nothing more. Returns the e-mails queued."""
     if session.status not in {TrainingSession.Status.VALIDATED, TrainingSession.Status.FUNDED}:
         raise DomainError("La convocation part une fois la session validée, avant son début.")
     days = list(session.days.all())
+    rules = organisation_pdf("reglement")
     queued = 0
     for trainee in session.trainees.all():
         response = _response_for(trainee, Kind.NEEDS)
@@ -226,7 +230,9 @@ def convocation_send(*, session: TrainingSession) -> int:
             to=[trainee.email],
             reply_to=[session.trainer.email],
             context=_ctx(session, trainee=trainee, days=days, url=questionnaire_url(response),
-                         rules_url=_rules_url()),
+                         rules_url=_rules_url(), rules_attached=bool(rules)),
+            # The rules are sent to the trainee, who has no account: its addressee.
+            attachments=[{**rules, "about": [trainee.email]}] if rules else None,
             related=session,
         )  # fmt: skip
     if session.contact_id:
@@ -235,10 +241,12 @@ def convocation_send(*, session: TrainingSession) -> int:
             template="quality_convocation",
             to=[session.contact.email],
             context=_ctx(session, days=days, copy=True, rules_url=_rules_url(),
-                         trainees=list(session.trainees.all())),
+                         rules_attached=bool(rules), trainees=list(session.trainees.all())),
+            attachments=[rules] if rules else None,
             related=session,
         )  # fmt: skip
-    log_action(session, "quality.convocation", actor=None)
+    log_action(session, "quality.convocation", actor=None,
+               data={"reglement": rules["filename"] if rules else None})  # fmt: skip
     return queued
 
 
@@ -312,9 +320,10 @@ def quality_daily(today: dt.date | None = None) -> dict[str, int]:
     upcoming = TrainingSession.objects.filter(
         status__in=[TrainingSession.Status.VALIDATED, TrainingSession.Status.FUNDED]
     ).annotate(first=Min("days__date"))
-    for session in upcoming.filter(
-        first__gte=today, first__lte=today + timedelta(days=convocation_days())
-    ):
+    due = upcoming.filter(first__gte=today, first__lte=today + timedelta(days=convocation_days()))
+    if due.exists():
+        organisation_pdf("reglement", render=True)  # outside the transactions below
+    for session in due:
         with transaction.atomic():
             counts["convocations"] += convocation_send(session=session)
     completed = TrainingSession.objects.filter(status=TrainingSession.Status.COMPLETED)

@@ -16,6 +16,7 @@ from ganapati.orgdocs import organisation_document_current
 from ganapati.permissions import role_required
 
 from . import quality, selectors
+from .documents import organisation_pdf
 from .links import LinkError
 from .models import Complaint, ObjectiveResult, QuestionnaireKind
 
@@ -100,6 +101,7 @@ def session_quality(request, pk):
                 quality.assessment_record(session=session, actor=request.user, results=results)
                 messages.success(request, "Évaluation des acquis enregistrée.")
             elif action == "convocation":
+                organisation_pdf("reglement", render=True)  # attached: ready before the service
                 quality.convocation_send(session=session)
                 messages.success(request, "Convocations envoyées aux stagiaires.")
             else:

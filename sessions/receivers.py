@@ -36,3 +36,11 @@ def invite_hot_questionnaire(*, session_id, **_):
     from .tasks import quality_hot_invites
 
     quality_hot_invites.delay(session_id)
+
+
+def render_organisation_document(*, kind, **_):
+    """Staff published the règlement intérieur or the CGV: its PDF is rendered by a worker now,
+    ready for the e-mails that attach it."""
+    from .documents import organisation_pdf_request
+
+    organisation_pdf_request(kind)

@@ -19,7 +19,7 @@ from ganapati.services import join_request_create, log_action, password_set_url
 from ganapati.uploads import check_pdf
 
 from . import emails, events, links
-from .documents import VALIDATION_PACK
+from .documents import VALIDATION_PACK, organisation_pdf
 from .models import (
     MAX_DAYS,
     Attendance,
@@ -421,7 +421,9 @@ def session_validate(*, session: TrainingSession, actor: User) -> TrainingSessio
 
 
 def validation_pack_send_if_ready(*, session_id: int) -> str:
-    """Once quote, agreement and programme are ready, email them (once) to the client."""
+    """Once quote, agreement and programme are ready, email them (once) to the client, with the
+    current CGV (issue 15) when staff published them."""
+    terms = organisation_pdf("cgv", render=True)  # rendered (once) outside the transaction
     with transaction.atomic():
         session = TrainingSession.objects.select_for_update().get(pk=session_id)
         documents = list(
@@ -441,6 +443,8 @@ def validation_pack_send_if_ready(*, session_id: int) -> str:
              "kind": f"document.{d.kind}"}
             for d in documents
         ]  # fmt: skip
+        if terms:
+            attachments.append(terms)
         emails.session_validated(session, attachments=attachments)
         log_action(session, "documents.sent", actor=None,
                    data={"documents": [d.pk for d in documents]})  # fmt: skip

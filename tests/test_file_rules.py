@@ -32,6 +32,10 @@ EXPECTED = {
     "document.certificat": {"trainer", "client", "staff", "funder"},
     # The trainee (no account) receives their own attestation: the addressee it is about.
     "document.attestation": {"trainer", "client", "staff", "addressee"},
+    # The organisation's rules and terms: to the session's parties; the rules also to each
+    # trainee with their convocation.
+    "document.reglement": {"trainer", "client", "staff", "addressee"},
+    "document.cgv": {"trainer", "client", "staff"},
     "attendance_scan": {"trainer", "client", "staff", "funder"},
     # Electronic attendance: the signed sheet and its evidence log are proofs like the scan.
     "document.emargement_signe": {"trainer", "client", "staff", "funder"},

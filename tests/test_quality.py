@@ -532,3 +532,73 @@ def test_the_completion_page_says_what_is_missing_and_keeps_what_was_typed(
     assert done.status_code == 302
     session.refresh_from_db()
     assert session.status == "completed" and ObjectiveAssessment.objects.count() == 4
+
+
+# --- The règlement intérieur and the CGV, attached ------------------------------------------------
+
+
+def _pdf_attachments(message) -> dict[str, str]:
+    from .test_documents import pdf_text
+
+    return {name: pdf_text(content) for name, content, mimetype in message.attachments
+            if mimetype == "application/pdf"}  # fmt: skip
+
+
+def test_the_convocation_attaches_the_current_rules_to_each_trainee_and_the_contact(
+    trainer, client_user, organisation, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from ganapati.orgdocs import organisation_document_publish
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for text in ["Article 1 : ponctualité.", "Article 1 : ponctualité. Article 2 : sécurité."]:
+            organisation_document_publish(kind="reglement", text=text,
+                                          valid_from=dt.date(2026, 1, 1), actor=staff)  # fmt: skip
+        session = validated_session(trainer, client_user)
+    from documents.models import Document
+
+    # The current version had its PDF rendered by a worker on publication, ready for e-mails.
+    (rules,) = Document.objects.filter(kind="reglement", status="ready")
+    assert rules.title == "Règlement intérieur version 2"
+    mailoutbox.clear()
+    first = min(d.date for d in session.days.all())
+    clock.at(dt.datetime.combine(first - dt.timedelta(days=7), dt.time(7, 30)))
+    with django_capture_on_commit_callbacks(execute=True):
+        quality.quality_daily()
+    convocations = [m for m in mailoutbox if m.subject.startswith(("Convocation", "Copie"))]
+    assert sorted(m.to[0] for m in convocations) == sorted(
+        ["stagiaire0@exemple.fr", "stagiaire1@exemple.fr", client_user.email]
+    )
+    for message in convocations:
+        ((name, text),) = _pdf_attachments(message).items()
+        assert name.startswith("Règlement intérieur version 2")
+        assert "Article 2 : sécurité." in text and "Règlement intérieur" in text
+        assert "en pièce jointe" in message.body
+
+
+def test_without_published_rules_the_convocation_leaves_with_the_link_only(
+    trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    for mail in emails("quality_convocation"):
+        assert mail.attachments == [] and "/organisme/reglement/" in mail.body_text
+
+
+def test_the_quote_and_agreement_e_mail_attaches_the_current_terms_of_sale(
+    trainer, client_user, organisation, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from ganapati.orgdocs import organisation_document_publish
+
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation_document_publish(kind="cgv", text="Article 1 : les prix sont nets de TVA.",
+                                      valid_from=dt.date(2026, 1, 1), actor=staff)  # fmt: skip
+        validated_session(trainer, client_user)
+    packs = [m for m in mailoutbox if "devis, convention et programme" in m.subject]
+    assert sorted(m.to[0] for m in packs) == sorted([client_user.email, trainer.email])
+    for message in packs:
+        attached = _pdf_attachments(message)
+        assert len(attached) == 4
+        (terms,) = [text for name, text in attached.items()
+                    if name.startswith("Conditions générales de vente")]  # fmt: skip
+        assert "Article 1 : les prix sont nets de TVA." in terms
+        assert "conditions générales de vente" in message.body
