@@ -276,6 +276,22 @@ def session_feedback_invites(session: TrainingSession) -> None:
     _invite(response, f"quality-trainer:{session.pk}")
 
 
+@transaction.atomic
+def hot_link_after_signing(*, slot) -> str | None:
+    """Once a trainee signed the session's last half-day, their own hot questionnaire, offered
+    on the confirmation page (the e-mail at completion still goes if they do not answer there).
+    None for another half-day, or once answered."""
+    from .signing import half_days
+
+    halves = half_days(slot.session)
+    if not halves or (halves[-1][0].pk, halves[-1][1]) != (slot.day_id, slot.half):
+        return None
+    response = _response_for(slot.trainee, Kind.HOT)
+    if response.submitted_at is not None:
+        return None
+    return reverse("quality_questionnaire", args=[make_token(response)])
+
+
 def _remind(response: QuestionnaireResponse) -> bool:
     # Conditional update: two beats at once remind once.
     if not QuestionnaireResponse.objects.filter(

@@ -21,6 +21,7 @@ from ganapati.errors import DomainError
 from ganapati.models import OutgoingEmail
 from sessions import quality
 from sessions import services as sessions
+from sessions import signing as attendance
 from sessions.models import (
     Complaint,
     ObjectiveAssessment,
@@ -34,6 +35,7 @@ from tests import clock
 from .conftest import login
 from .factories import TrainingSessionFactory, assessed, attach_client
 from .test_billing import completed_session
+from .test_signing import running as running  # fixture: a started session, three trainees
 
 LINK = re.compile(r"https?://[^\s\"<]+/questionnaire/[^\s\"<]+/")
 
@@ -602,3 +604,42 @@ def test_the_quote_and_agreement_e_mail_attaches_the_current_terms_of_sale(
                     if name.startswith("Conditions générales de vente")]  # fmt: skip
         assert "Article 1 : les prix sont nets de TVA." in terms
         assert "conditions générales de vente" in message.body
+
+
+# --- The hot questionnaire on the last half-day's signing page ----------------------------------
+
+
+def test_after_signing_the_last_half_day_a_trainee_is_offered_their_own_hot_questionnaire(
+    running,
+    client,  # noqa: F811  (the fixture imported above)
+):
+    from .test_signing import data_url, drawn, slots_of
+
+    def sign_by_link(day_index, half, position):
+        day = running.days.order_by("date")[day_index]
+        attendance.halfday_links_send(session=running, day_id=day.pk, half=half)
+        trainee = slots_of(running, day_index, half)[position].trainee
+        mail = OutgoingEmail.objects.filter(template="signing_link", to=[trainee.email]).latest(
+            "pk"
+        )
+        url = re.search(r"https?://\S+/emargement/lien/\S+/", mail.body_text).group(0)
+        page = client.post(url[url.index("/emargement/") :], {"signature": data_url(drawn(5))})
+        assert "votre signature est enregistrée" in page.content.decode()
+        return trainee, page.content.decode()
+
+    _, first_morning = sign_by_link(0, "am", 0)
+    assert "questionnaire de satisfaction" not in first_morning  # not the last half-day
+    last = max(d.date for d in running.days.all())
+    clock.at(dt.datetime.combine(last, dt.time(13, 40)))
+    trainee, page = sign_by_link(1, "pm", 1)
+    assert "Répondre au questionnaire de satisfaction" in page
+    link = re.search(r'href="(/questionnaire/[^"]+/)"', page).group(1)
+    questionnaire = client.get(link).content.decode()
+    assert "Votre satisfaction globale" in questionnaire
+    assert client.post(link, {"satisfaction": "5", "objectives": "4"}).status_code == 302
+    (answer,) = QuestionnaireResponse.objects.filter(kind="hot", submitted_at__isnull=False)
+    assert answer.trainee == trainee and answer.satisfaction == 5  # their own
+    # Answered: at completion nobody asks them again.
+    quality.hot_invites(session_id=running.pk)
+    asked = [m.to[0] for m in emails("quality_questionnaire")]
+    assert trainee.email not in asked
