@@ -643,3 +643,45 @@ def test_after_signing_the_last_half_day_a_trainee_is_offered_their_own_hot_ques
     quality.hot_invites(session_id=running.pk)
     asked = [m.to[0] for m in emails("quality_questionnaire")]
     assert trainee.email not in asked
+
+
+# --- A complaint from every page of the people concerned ----------------------------------------
+
+COMPLAINT_LINK = re.compile(r'<a href="(/reclamation/[^"]*)">Déposer une réclamation</a>')
+
+
+def test_a_complaint_link_on_each_persons_pages_opens_the_form_for_that_session(
+    client, trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    mail = next(m for m in emails("quality_convocation") if m.to == ["stagiaire0@exemple.fr"])
+    ref = session.reference
+    pages = {"trainee": [path_of(mail)]}
+    pages["client"] = [reverse("client_home"), reverse("client_session_detail", args=[session.pk])]
+    pages["trainer"] = [reverse("trainer_home"), reverse("session_detail", args=[session.pk])]
+    for origin, urls in pages.items():
+        if origin != "trainee":
+            login(client, client_user if origin == "client" else trainer)
+        for url in urls:
+            page = client.get(url)
+            assert page.status_code == 200, url
+            link = COMPLAINT_LINK.search(page.content.decode())
+            assert link, (origin, url)
+            href = link.group(1).replace("&amp;", "&")
+            assert f"origine={origin}" in href
+            assert (f"session={ref}" in href) == (url not in (reverse("client_home"),
+                                                              reverse("trainer_home")))  # fmt: skip
+        client.logout()
+
+    # The trainee follows it from their questionnaire: the form knows the session.
+    form = client.get(f"/reclamation/?session={ref}&origine=trainee").content.decode()
+    assert f'value="{ref}"' in form and '<option value="trainee" selected>' in form
+    done = client.post("/reclamation/", {
+        "origin": "trainee", "name": "Stagiaire0 Martin", "email": "stagiaire0@exemple.fr",
+        "reference": ref, "text": "Le support n'a pas été envoyé.",
+    })  # fmt: skip
+    assert done.status_code == 200 and "Réclamation reçue" in done.content.decode()
+    complaint = Complaint.objects.get()
+    assert (complaint.session, complaint.origin) == (session, "trainee")
+    assert client.get("/reclamation/?session=<script>&origine=pirate").status_code == 200
