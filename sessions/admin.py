@@ -183,9 +183,47 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     actions = ["export_csv"]
     change_form_template = "admin/sessions/complaint_change_form.html"
+    change_list_template = "admin/sessions/complaint/change_list.html"
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "export-auditeur/",
+                self.admin_site.admin_view(self.auditor_export_view),
+                name="training_sessions_complaint_auditor_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def auditor_export_view(self, request):
+        """The auditor's ZIP for a period (issue 15), from the back-office: the period form, then
+        the same streamed export as /equipe/qualiopi/export/."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import render
+
+        from ganapati.models import Role
+
+        from .quality_export import quality_export_response
+        from .quality_views import PeriodForm
+
+        if request.user.role != Role.STAFF or not self.has_view_permission(request):
+            raise PermissionDenied
+        form = PeriodForm(request.GET or None)
+        if request.GET and form.is_valid():
+            return quality_export_response(form.cleaned_data["du"], form.cleaned_data["au"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Export Qualiopi pour l'auditeur",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return render(request, "admin/sessions/complaint/auditor_export.html", context,
+                      status=400 if form.errors else 200)  # fmt: skip
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -685,3 +685,36 @@ def test_a_complaint_link_on_each_persons_pages_opens_the_form_for_that_session(
     complaint = Complaint.objects.get()
     assert (complaint.session, complaint.origin) == (session, "trainee")
     assert client.get("/reclamation/?session=<script>&origine=pirate").status_code == 200
+
+
+def test_staff_download_the_auditor_export_from_the_admin_and_nobody_else_can(
+    client, staff, trainer, client_user, organisation
+):
+    session = completed_session(trainer, client_user)
+    _answer_hot(session, [5, 2])
+    clock.back()
+    first = min(d.date for d in session.days.all())
+    export = reverse("admin:training_sessions_complaint_auditor_export")
+    period = f"{export}?du={first:%d/%m/%Y}&au={first:%d/%m/%Y}"
+    for outsider in (None, trainer, client_user):
+        client.logout()
+        if outsider is not None:
+            login(client, outsider)
+        for url in (export, period):
+            response = client.get(url)
+            assert response.status_code in (302, 403), (outsider, url)
+            assert response.get("Content-Type") != "application/zip"
+    client.logout()
+    login(client, staff)
+    changelist = client.get(reverse("admin:training_sessions_complaint_changelist"))
+    assert f'href="{export}"' in changelist.content.decode()
+    assert "Export Qualiopi pour l'auditeur (ZIP)" in changelist.content.decode()
+    form = client.get(export)
+    assert form.status_code == 200 and "Télécharger le ZIP" in form.content.decode()
+    response = client.get(period)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert f"{session.reference}/hot.csv" in archive.namelist()
+    assert "synthese.csv" in archive.namelist()
+    bad = client.get(f"{export}?du=01/05/2026&au=01/01/2026")
+    assert bad.status_code == 400 and "précéder" in bad.content.decode()
