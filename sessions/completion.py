@@ -68,7 +68,7 @@ def completion_papers_send(*, session_id: int) -> dict[str, int]:
                 continue
             if trainee is None or not trainee.email:
                 continue
-            key = emails.attestation_key(session, trainee, document)
+            key = emails.attestation_key(session.pk, trainee.pk, document.version)
             if OutgoingEmail.objects.filter(key=key).exists():
                 continue
             emails.attestation_to_trainee(
@@ -88,11 +88,11 @@ def completion_papers_send(*, session_id: int) -> dict[str, int]:
                 break
             if any(d.status != Document.Status.READY for d in certificates):
                 continue
-            key = emails.certificates_key(session, source)
+            key = emails.certificates_key(session.pk, source)
             if OutgoingEmail.objects.filter(key=key).exists():
                 continue
-            certificates.sort(key=lambda d: (trainees[d.subject_id].position, d.subject_id)
-                              if d.subject_id in trainees else (0, d.subject_id))  # fmt: skip
+            order = {pk: trainee.position for pk, trainee in trainees.items()}
+            certificates.sort(key=lambda d: (order.get(d.subject_id, 0), d.subject_id))
             emails.certificates_to_client(
                 session, key=key, attachments=[_attachment(d) for d in certificates]
             )
@@ -103,13 +103,31 @@ def completion_papers_send(*, session_id: int) -> dict[str, int]:
 
 
 def completion_papers_sweep(*, now=None) -> int:
-    """Periodic: what a lost event did not send (each call sends only what is missing)."""
+    """Periodic: what a lost event did not send. The sessions with a ready paper whose e-mail
+    is missing are found in a few queries; only those are locked and sent."""
+    from django.contrib.contenttypes.models import ContentType
+
     now = now or timezone.now()
-    recent = TrainingSession.objects.filter(
-        status=TrainingSession.Status.COMPLETED, completed_at__gte=now - SWEEP_WINDOW
-    ).values_list("pk", flat=True)
+    recent = dict(
+        TrainingSession.objects.filter(
+            status=TrainingSession.Status.COMPLETED, completed_at__gte=now - SWEEP_WINDOW
+        ).values_list("pk", "contact_id")
+    )
+    papers = Document.objects.filter(
+        owner_type=ContentType.objects.get_for_model(TrainingSession),
+        owner_id__in=list(recent), kind__in=PAPERS, status=Document.Status.READY,
+    ).values_list("owner_id", "kind", "subject_id", "version", "source")  # fmt: skip
+    expected: dict[str, int] = {}
+    for session_id, kind, subject_id, version, source in papers:
+        if kind == "attestation":
+            expected[emails.attestation_key(session_id, subject_id, version)] = session_id
+        elif recent[session_id]:  # a contact to send the certificates to
+            expected[emails.certificates_key(session_id, source)] = session_id
+    sent_keys = set(
+        OutgoingEmail.objects.filter(key__in=list(expected)).values_list("key", flat=True)
+    )
     sent = 0
-    for session_id in recent:
+    for session_id in sorted({s for key, s in expected.items() if key not in sent_keys}):
         counts = completion_papers_send(session_id=session_id)
         sent += counts["attestations"] + counts["certificates"]
     return sent

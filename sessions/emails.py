@@ -134,14 +134,14 @@ def contact_removed(session: TrainingSession):
     )
 
 
-def attestation_key(session: TrainingSession, trainee, document) -> str:
-    return f"session-attestation:{session.pk}:{trainee.pk}:v{document.version}"
+def attestation_key(session_id: int, trainee_id: int, version: int) -> str:
+    return f"session-attestation:{session_id}:{trainee_id}:v{version}"
 
 
 def attestation_to_trainee(session: TrainingSession, trainee, *, document, attachment: dict):
     """The trainee's own attestation de fin de formation (they have no account)."""
     return mail_queue(
-        key=attestation_key(session, trainee, document),
+        key=attestation_key(session.pk, trainee.pk, document.version),
         template="session_attestation",
         to=[trainee.email],
         reply_to=[session.trainer.email],
@@ -151,8 +151,8 @@ def attestation_to_trainee(session: TrainingSession, trainee, *, document, attac
     )
 
 
-def certificates_key(session: TrainingSession, source: str) -> str:
-    return f"session-certificates:{session.pk}:{source}"
+def certificates_key(session_id: int, source: str) -> str:
+    return f"session-certificates:{session_id}:{source}"
 
 
 def certificates_to_client(session: TrainingSession, *, key: str, attachments: list[dict]):
