@@ -108,7 +108,11 @@ def trainer_home(request):
     active = list(
         mine.exclude(status=TrainingSession.Status.CANCELLED).order_by("-created_at")[:50]
     )
-    detailed = next_steps_detailed(active)
+    # One pass of the next-step rules over the page's rows and the active ones together.
+    union = {s.pk: s for s in active}
+    for s in page.object_list:
+        union.setdefault(s.pk, s)
+    detailed = next_steps_detailed(union.values())
     waiting = [(s, detailed[s.pk][1]) for s in active if detailed[s.pk][0] == TRAINER]
     calendar_url = (
         absolute_url(reverse("trainer_calendar", args=[profile.calendar_token]))
@@ -123,7 +127,7 @@ def trainer_home(request):
             "status": status,
             "query": query,
             "statuses": TrainingSession.Status.choices,
-            "next_steps": next_steps(page.object_list, viewer=TRAINER),
+            "next_steps": {s.pk: detailed[s.pk][1] for s in page.object_list},
             "missing_payout": profile.missing_payout_fields,
             "counters": [
                 (value, label, counts.get(value, 0))
