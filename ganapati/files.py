@@ -51,6 +51,8 @@ AUDIENCES: dict[str, frozenset[str]] = {
     # What the organisation pays the trainer.
     "trainer_invoice": frozenset({TRAINER, STAFF}),
     "sepa": frozenset({STAFF}),
+    # A trainer's CV, diplomas and certificates (Qualiopi 21–22): their own, and staff.
+    "qualification": frozenset({TRAINER, STAFF}),
     "audit_export": frozenset({STAFF}),
     # The organisation's BPF (cerfa 10443): its figures, CSV and PDF, for staff only.
     "bpf": frozenset({STAFF}),

@@ -47,6 +47,8 @@ EXPECTED = {
     "payment.funder": {"trainer", "staff"},
     "trainer_invoice": {"trainer", "staff"},
     "sepa": {"staff"},
+    # A trainer's CV and proofs of qualification: that trainer and staff.
+    "qualification": {"trainer", "staff"},
     "audit_export": {"staff"},
     "bpf": {"staff"},
     "appointment.invitation": {"addressee"},
