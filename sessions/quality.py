@@ -122,7 +122,7 @@ def questionnaire_current(kind: str) -> Questionnaire:
 
 def check_questions(questions) -> None:
     if not isinstance(questions, list) or not questions:
-        raise DomainError("Les questions sont une liste non vide.")
+        raise DomainError("Indiquez au moins une question.")
     keys = set()
     for q in questions:
         if not isinstance(q, dict) or not q.get("key") or not q.get("label"):

@@ -718,3 +718,72 @@ def test_staff_download_the_auditor_export_from_the_admin_and_nobody_else_can(
     assert "synthese.csv" in archive.namelist()
     bad = client.get(f"{export}?du=01/05/2026&au=01/01/2026")
     assert bad.status_code == 400 and "précéder" in bad.content.decode()
+
+
+# --- Questions edited in the admin, row by row ----------------------------------------------------
+
+
+def _rows(questions, extra=3) -> dict:
+    """The admin form's fields for these questions, plus empty rows, as a browser posts them."""
+    data = {"kind": "hot", "_save": "Enregistrer"}
+    for i in range(len(questions) + extra):
+        q = questions[i] if i < len(questions) else {}
+        data.update(
+            {
+                f"q{i}_label": q.get("label", ""),
+                f"q{i}_type": q.get("type", "scale"),
+                f"q{i}_choices": q.get("choices", ""),
+                f"q{i}_key": q.get("key", ""),
+            }
+        )
+        if q.get("optional"):
+            data[f"q{i}_optional"] = "on"
+    return data
+
+
+def test_staff_edit_the_questions_in_a_form_and_a_new_version_is_published(
+    client, staff, organisation
+):
+    login(client, staff)
+    current = quality.questionnaire_current("hot")
+    url = reverse("admin:training_sessions_questionnaire_change", args=[current.pk])
+    page = client.get(url).content.decode()
+    # The questions are fields to fill in, not JSON.
+    assert 'value="Votre satisfaction globale"' in page and "Réponse facultative" in page
+    assert "Liste JSON" not in page
+    posted = _rows([
+        {"label": "Votre satisfaction globale", "type": "scale", "key": "satisfaction"},
+        {"label": "", "type": "scale", "key": "objectives"},  # emptied: removed
+        {"label": "Un commentaire, une suggestion", "type": "text", "key": "comment",
+         "optional": True},
+        {"label": "Le rythme était-il adapté ?", "type": "choice",
+         "choices": "Trop lent\nAdapté\nTrop rapide"},
+    ])  # fmt: skip
+    assert client.post(url, posted).status_code == 302
+    latest = quality.questionnaire_current("hot")
+    assert latest.version == 2
+    assert latest.questions == [
+        {"key": "satisfaction", "label": "Votre satisfaction globale", "type": "scale"},
+        {"key": "comment", "label": "Un commentaire, une suggestion", "type": "text",
+         "optional": True},
+        {"key": "le_rythme_etait_il_adapte", "label": "Le rythme était-il adapté ?",
+         "type": "choice", "choices": ["Trop lent", "Adapté", "Trop rapide"]},
+    ]  # fmt: skip
+    current.refresh_from_db()
+    assert len(current.questions) == 3  # version 1 unchanged: its answers keep their questions
+
+
+def test_a_list_question_without_choices_is_refused_in_french_and_nothing_is_published(
+    client, staff, organisation
+):
+    login(client, staff)
+    add = reverse("admin:training_sessions_questionnaire_add") + "?kind=hot"
+    page = client.get(add).content.decode()
+    assert 'value="Les objectifs annoncés ont-ils été atteints ?"' in page  # from the current
+    before = Questionnaire.objects.count()
+    page = client.post(add, _rows([{"label": "Votre niveau", "type": "choice", "choices": ""}]))
+    assert page.status_code == 200
+    assert "La question « Votre niveau » n&#x27;a pas de choix." in page.content.decode()
+    empty = client.post(add, _rows([])).content.decode()  # no question at all
+    assert "Indiquez au moins une question." in empty
+    assert Questionnaire.objects.count() == before
