@@ -276,7 +276,10 @@ def _next_number(series: str) -> int:
     from django.db import connection
 
     table = NumberSequence._meta.db_table
-    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE series = %s RETURNING last_number"  # noqa: S608
+    sql = (
+        f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608
+        "WHERE series = %s RETURNING last_number"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [series])
         row = cursor.fetchone()

@@ -24,4 +24,5 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 # "-": standard output; GUNICORN_ACCESS_LOG=off for none.
-accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG") == "off" else os.environ.get("GUNICORN_ACCESS_LOG", "-")
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = None if _access_log == "off" else _access_log

@@ -6,9 +6,9 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.test import override_settings
 from django.core import mail
 from django.db import connection, transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape

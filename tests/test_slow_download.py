@@ -34,14 +34,16 @@ def big_file(tmp_path_factory):
     path = folder / "export.zip"
     path.write_bytes(os.urandom(SIZE))
     # The file as a download view sends it: a WSGI file wrapper (sendfile), Content-Length set.
-    (folder / "slowapp.py").write_text(textwrap.dedent(f"""
+    (folder / "slowapp.py").write_text(
+        textwrap.dedent(f"""
         import os
         PATH = {str(path)!r}
         def app(environ, start_response):
             start_response("200 OK", [("Content-Type", "application/zip"),
                                       ("Content-Length", str(os.path.getsize(PATH)))])
             return environ["wsgi.file_wrapper"](open(PATH, "rb"), 65536)
-    """))
+    """)
+    )
     return folder
 
 
@@ -77,9 +79,7 @@ def _slow_download(port: int) -> tuple[int, int]:
         assert chunk, "no response headers"
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    headers = dict(
-        line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line
-    )
+    headers = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
     assert head.startswith(b"HTTP/1.1 200")
     received = len(body)
     sock.settimeout(30)
