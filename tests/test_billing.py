@@ -22,7 +22,7 @@ from sessions import services as sessions
 from tests import clock
 
 from .conftest import form_token_in, login, require
-from .factories import TrainingSessionFactory, attach_client, invoicing_funder
+from .factories import TrainingSessionFactory, assessed, attach_client, invoicing_funder
 from .test_documents import pdf_text
 
 
@@ -48,7 +48,8 @@ def completed_session(trainer, client_user, *, decision="total", granted="2800",
     sessions.attendance_record(session=session, actor=trainer,
                                present=set(halves[absent_half_days:]))  # fmt: skip
     results = {t.pk: (True, "") for t in session.trainees.all()}
-    sessions.session_complete(session=session, actor=trainer, results=results)
+    sessions.session_complete(session=session, actor=trainer, results=results,
+                              assessments=assessed(session))  # fmt: skip
     render_certificates(session)
     return session
 
