@@ -20,6 +20,7 @@ from ganapati.formats import euros, number_fr
 from ganapati.idempotency import form_token_consume
 from ganapati.selectors import organisation_get
 from ganapati.services import log_action
+from sessions.selectors import client_recipients
 
 from .control import pre_invoicing_check
 from .models import (
@@ -248,7 +249,7 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
             buyer = {"buyer_name": company.legal_name, "buyer_siret": company.siret,
                      "buyer_siren": company.siren, "buyer_einvoice_address": company.siren,
                      "buyer_address": f"{company.address}, {company.postal_code} {company.city}",
-                     "buyer_email": session.contact.email}  # fmt: skip
+                     "buyer_email": next(iter(client_recipients(session)), "")}  # fmt: skip
             what = "reste à charge" if several else "prix"
         invoice = Invoice.objects.create(
             payer_kind=part["payer_kind"],
@@ -328,7 +329,7 @@ def _take_number(invoice: Invoice, series: str) -> None:
     invoice.number = _number(series, _next_number(series))
 
 
-def _check_einvoice(invoice: Invoice, organisation) -> None:
+def _check_einvoice(invoice: Invoice, organisation, *, label: str | None = None) -> None:
     """Numbered but not yet committed: the invoice is issued only if its XML passes the XSD,
     the EN 16931 rules and the French rules, as a partner platform would check it. Otherwise
     the transaction (and its number) is rolled back and staff see every broken rule."""
@@ -338,7 +339,7 @@ def _check_einvoice(invoice: Invoice, organisation) -> None:
     failures = validate(facturx_xml(invoice, organisation))
     if failures:
         raise DomainError(
-            f"{invoice} ne peut pas être émise : la facture électronique ne respecte pas "
+            f"{label or invoice} ne peut pas être émise : la facture électronique ne respecte pas "
             + "; ".join(f"{f.rule} ({f.text[:160]})" for f in failures[:5])
             + ("…" if len(failures) > 5 else ".")
         )
@@ -347,6 +348,7 @@ def _check_einvoice(invoice: Invoice, organisation) -> None:
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    draft = str(invoice)  # its name in refusals: the provisional number is nobody's yet
     series = _assign_number(
         invoice, message=f"{invoice} est déjà émise (« {{current}} ») : elle ne peut plus changer."
     )
@@ -357,12 +359,12 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     blocking = [c for c in pre_invoicing_check(invoice.session) if c.blocking and not c.ok]
     if blocking:
         raise DomainError(
-            f"{invoice} ne peut pas être émise : le contrôle avant facturation trouve "
+            f"{draft} ne peut pas être émise : le contrôle avant facturation trouve "
             + " ; ".join(c.text for c in blocking)
             + "."
         )
     invoice.seller = _seller_snapshot(organisation)
-    _check_einvoice(invoice, seller_of(invoice))
+    _check_einvoice(invoice, seller_of(invoice), label=draft)
     _take_number(invoice, series)
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})

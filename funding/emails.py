@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from ganapati.services import absolute_url, mail_queue
+from sessions.selectors import client_recipients
 
 
 def _space(session) -> str:
@@ -20,7 +21,7 @@ def remainder_to_accept(session, request):
     return mail_queue(
         key=f"funding-remainder:{request.pk}:{request.reviewed_at:%Y%m%d%H%M%S}",
         template="funding_remainder",
-        to=[session.contact.email],
+        to=client_recipients(session),
         cc=[session.trainer.email],
         context=_ctx(session, request, remainder=remainder_of(session)),
         related=session,
@@ -31,7 +32,7 @@ def funding_refused(session, request):
     return mail_queue(
         key=f"funding-refused:{request.pk}:{request.reviewed_at:%Y%m%d%H%M%S}",
         template="funding_refused",
-        to=[session.contact.email],
+        to=client_recipients(session),
         cc=[session.trainer.email],
         context=_ctx(session, request),
         related=session,
@@ -42,7 +43,7 @@ def upload_rejected(session, request):
     return mail_queue(
         key=f"funding-upload-rejected:{request.pk}:{request.reviewed_at:%Y%m%d%H%M%S}",
         template="funding_upload_rejected",
-        to=[session.contact.email],
+        to=client_recipients(session),
         context=_ctx(session, request),
         related=session,
     )

@@ -22,6 +22,7 @@ from ganapati.uploads import check_pdf
 from sessions import services as session_services
 from sessions.models import FundingMode, TrainingSession
 from sessions.pricing import session_amounts
+from sessions.selectors import client_recipients
 
 from . import emails, events, money
 from .data import opco_code
@@ -380,11 +381,11 @@ def funding_send_reminders(*, today=None) -> dict[str, int]:
             )
             since = (today - timezone.localtime(session.validated_at).date()).days
             if no_pec and since >= 7 and since % 7 == 0:
-                emails.reminder(session, kind="pec", day=today,
-                                to=[session.contact.email, session.trainer.email])  # fmt: skip
+                to = [*client_recipients(session), session.trainer.email]
+                emails.reminder(session, kind="pec", day=today, to=to)
                 counts["pec"] += 1
             if session.first_day and 0 <= (session.first_day - today).days <= 7:
-                everyone = [session.contact.email, session.trainer.email, *staff]
+                everyone = [*client_recipients(session), session.trainer.email, *staff]
                 emails.reminder(session, kind="start", day=today, to=everyone)
                 counts["start"] += 1
     late = list(

@@ -81,7 +81,7 @@ def mail_queue(
     reply_to: list[str] | None = None,
     attachments: list[dict[str, str]] | None = None,
     related: models.Model | None = None,
-) -> OutgoingEmail:
+) -> OutgoingEmail | None:
     """Write an email to the outbox, to be sent by a worker once the transaction commits.
 
     `key` names the business event: queueing the same key again returns the existing email and
@@ -90,6 +90,8 @@ def mail_queue(
     existing = OutgoingEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
+    if not to and not cc:
+        return None  # nobody left to tell (e.g. the client contact removed, no other member)
     if attachments:
         # Who may receive which file is decided in one place (ganapati/files.py).
         from .files import check_attachments

@@ -9,6 +9,7 @@ document version: calling it any number of times sends each paper once.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -19,7 +20,10 @@ from ganapati.models import OutgoingEmail
 from ganapati.services import log_action
 
 from . import emails
-from .models import TrainingSession
+from .models import Trainee, TrainingSession
+from .selectors import client_recipients
+
+logger = logging.getLogger(__name__)
 
 PAPERS = ("attestation", "certificat")
 # The sweeper looks this far back: older completions had their papers long ago.
@@ -83,8 +87,9 @@ def completion_papers_send(*, session_id: int) -> dict[str, int]:
         for document in latest.values():
             if document.kind == "certificat":
                 by_source.setdefault(document.source, []).append(document)
+        clients = client_recipients(session)
         for source, certificates in sorted(by_source.items()):
-            if not session.contact_id:
+            if not clients:  # no one at the company may open the session any more
                 break
             if any(d.status != Document.Status.READY for d in certificates):
                 continue
@@ -117,10 +122,23 @@ def completion_papers_sweep(*, now=None) -> int:
         owner_type=ContentType.objects.get_for_model(TrainingSession),
         owner_id__in=list(recent), kind__in=PAPERS, status=Document.Status.READY,
     ).values_list("owner_id", "kind", "subject_id", "version", "source")  # fmt: skip
-    expected: dict[str, int] = {}
+    # Only what completion_papers_send would send: the latest version of each paper, to a
+    # trainee who has an address (otherwise the same session would be retried every sweep).
+    with_address = set(
+        Trainee.objects.filter(session_id__in=list(recent))
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    latest: dict[tuple, tuple] = {}
     for session_id, kind, subject_id, version, source in papers:
+        key = (session_id, kind, subject_id)
+        if key not in latest or version > latest[key][0]:
+            latest[key] = (version, source)
+    expected: dict[str, int] = {}
+    for (session_id, kind, subject_id), (version, source) in latest.items():
         if kind == "attestation":
-            expected[emails.attestation_key(session_id, subject_id, version)] = session_id
+            if subject_id in with_address:
+                expected[emails.attestation_key(session_id, subject_id, version)] = session_id
         elif recent[session_id]:  # a contact to send the certificates to
             expected[emails.certificates_key(session_id, source)] = session_id
     sent_keys = set(
@@ -128,6 +146,10 @@ def completion_papers_sweep(*, now=None) -> int:
     )
     sent = 0
     for session_id in sorted({s for key, s in expected.items() if key not in sent_keys}):
-        counts = completion_papers_send(session_id=session_id)
+        try:
+            counts = completion_papers_send(session_id=session_id)
+        except Exception:  # one session's failure must not stop the others
+            logger.exception("completion papers of session %s", session_id)
+            continue
         sent += counts["attestations"] + counts["certificates"]
     return sent

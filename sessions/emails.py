@@ -6,6 +6,7 @@ from ganapati.models import OutgoingEmail, User
 from ganapati.services import absolute_url, mail_queue
 
 from .models import TrainingSession
+from .selectors import client_recipients
 
 
 def _ctx(session: TrainingSession, **extra) -> dict:
@@ -51,15 +52,17 @@ def session_validated(session: TrainingSession, *, attachments: list[dict]):
     """The three documents to the client, a copy to the trainer, and the trainer's reminder."""
     space = absolute_url(reverse("client_session_detail", args=[session.pk]))
     terms = any(a["kind"] == "document.cgv" for a in attachments)
-    mail_queue(
-        key=f"session-validated:{session.pk}:client",
-        template="session_validated_client",
-        to=[session.contact.email],
-        reply_to=[session.trainer.email],
-        context=_ctx(session, url=space, terms=terms),
-        attachments=attachments,
-        related=session,
-    )
+    clients = client_recipients(session)
+    if clients:
+        mail_queue(
+            key=f"session-validated:{session.pk}:client",
+            template="session_validated_client",
+            to=clients,
+            reply_to=[session.trainer.email],
+            context=_ctx(session, url=space, terms=terms),
+            attachments=attachments,
+            related=session,
+        )
     mail_queue(
         key=f"session-validated:{session.pk}:copy",
         template="session_validated_client",
@@ -78,9 +81,7 @@ def session_validated(session: TrainingSession, *, attachments: list[dict]):
 
 
 def session_cancelled(session: TrainingSession):
-    recipients = [session.trainer.email]
-    if session.contact_id:
-        recipients.append(session.contact.email)
+    recipients = [session.trainer.email, *client_recipients(session)]
     for to in recipients:
         mail_queue(
             key=f"session-cancelled:{session.pk}:{to}",
@@ -100,10 +101,13 @@ def green_light(session: TrainingSession):
         context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
         related=session,
     )
+    clients = client_recipients(session)
+    if not clients:
+        return
     mail_queue(
         key=f"session-green-light:{session.pk}:client",
         template="session_green_light",
-        to=[session.contact.email],
+        to=clients,
         context=_ctx(session, client=True,
                      url=absolute_url(reverse("client_session_detail", args=[session.pk]))),
         related=session,
@@ -160,7 +164,7 @@ def certificates_to_client(session: TrainingSession, *, key: str, attachments: l
     return mail_queue(
         key=key,
         template="session_certificates",
-        to=[session.contact.email],
+        to=client_recipients(session),
         reply_to=[session.trainer.email],
         context=_ctx(session, count=len(attachments),
                      url=absolute_url(reverse("client_session_detail", args=[session.pk]))),

@@ -35,6 +35,7 @@ from .models import (
     Trainee,
     TrainingSession,
 )
+from .selectors import client_recipients
 
 Kind = QuestionnaireKind
 SALT = "ganapati.sessions.questionnaire"
@@ -235,11 +236,12 @@ def convocation_send(*, session: TrainingSession) -> int:
             attachments=[{**rules, "about": [trainee.email]}] if rules else None,
             related=session,
         )  # fmt: skip
-    if session.contact_id:
+    clients = client_recipients(session)
+    if clients:
         mail_queue(
             key=f"quality-convocation:{session.pk}:contact",
             template="quality_convocation",
-            to=[session.contact.email],
+            to=clients,
             context=_ctx(session, days=days, copy=True, rules_url=_rules_url(),
                          rules_attached=bool(rules), trainees=list(session.trainees.all())),
             attachments=[rules] if rules else None,
@@ -269,8 +271,9 @@ def questionnaire_invite(*, trainee: Trainee, kind: str) -> QuestionnaireRespons
 
 def session_feedback_invites(session: TrainingSession) -> None:
     """At the end: the client company's satisfaction (its contact) and the trainer's feedback."""
-    if session.contact_id:
-        response = _session_response(session, Kind.CLIENT, session.contact.email)
+    clients = client_recipients(session)
+    if clients:
+        response = _session_response(session, Kind.CLIENT, clients[0])
         _invite(response, f"quality-client:{session.pk}")
     response = _session_response(session, Kind.TRAINER, session.trainer.email)
     _invite(response, f"quality-trainer:{session.pk}")
@@ -454,6 +457,10 @@ def assessment_record(
                     f"Indiquez pour {trainee.first_name} {trainee.last_name} un résultat pour "
                     "chaque objectif."
                 )
+    before = {
+        (a.trainee_id, a.position): a.result
+        for a in ObjectiveAssessment.objects.filter(trainee__in=trainees)
+    }
     ObjectiveAssessment.objects.filter(trainee__in=trainees).delete()
     ObjectiveAssessment.objects.bulk_create(
         ObjectiveAssessment(trainee=t, position=i, objective=o, result=results[(t.pk, i)])
@@ -461,6 +468,26 @@ def assessment_record(
         for i, o in enumerate(objectives)
     )
     log_action(session, "quality.assessed", actor=actor)
+    if session.status == TrainingSession.Status.COMPLETED:
+        # The attestation states these results: a trainee whose results changed after the
+        # end gets a new version, rendered by a worker and e-mailed again (its key names the
+        # version: sessions/completion.py).
+        from documents.models import Document
+        from documents.services import document_request
+
+        had_one = set(
+            Document.objects.for_owner(session)
+            .filter(kind="attestation")
+            .values_list("subject_id", flat=True)
+        )
+        source = f"quality.assessed:{timezone.now().isoformat()}"  # one change, one version
+        for t in trainees:
+            changed = any(
+                before.get((t.pk, i)) != results[(t.pk, i)] for i in range(len(objectives))
+            )
+            if changed and t.pk in had_one:
+                document_request(owner=session, kind="attestation", subject=t,
+                                 source=source, actor=actor)  # fmt: skip
     return len(trainees) * len(objectives)
 
 

@@ -58,6 +58,24 @@ def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
     return TrainingSession.objects.none()
 
 
+def client_recipients(session: TrainingSession) -> list[str]:
+    """Who at the client company receives the session's e-mails. Its contact while they may
+    still see the session (`sessions_visible_to`, the rule of the pages); once removed from the
+    company or refused, the company's current members instead — never someone who can no
+    longer open the session."""
+    if session.contact_id:
+        contact = session.contact
+        if contact.is_active and sessions_visible_to(contact).filter(pk=session.pk).exists():
+            return [contact.email]
+    if not session.company_id:
+        return []
+    return list(
+        User.objects.filter(company_id=session.company_id, role=Role.CLIENT, is_active=True)
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
 def session_list_for(
     *, user: User, status: str | None = None, query: str | None = None
 ) -> QuerySet[TrainingSession]:

@@ -684,3 +684,30 @@ def test_the_thirty_first_pec_upload_of_the_hour_from_one_address_is_refused(
     login(other, client_user)
     assert post_pec(other, last).status_code == 302
     assert PecUpload.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_nul_character_anywhere_gets_the_french_400_page_and_saves_nothing(
+    client, trainer, client_user
+):
+    """PostgreSQL refuses NUL in text: read raw by a view, it was a 500 (the completion page's
+    observations, a search box). Refused before any view runs."""
+    from sessions.models import Trainee
+
+    from .conftest import login
+    from .factories import TrainingSessionFactory, attach_client
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    login(client, trainer)
+    response = client.get("/formateur/", {"q": "négo\x00ciation"})
+    assert response.status_code == 400
+    assert "Cette demande n'a pas pu être traitée" in response.content.decode()
+    trainee = session.trainees.first()
+    response = client.post(
+        reverse("session_complete", args=[session.pk]),
+        {f"acquired-{trainee.pk}": "yes", f"result-{trainee.pk}": "Très bien\x00"},
+    )
+    assert response.status_code == 400
+    assert "Rien n'a été enregistré" in response.content.decode()
+    assert Trainee.objects.get(pk=trainee.pk).assessment_result == ""
+    assert client.get("/formateur/", {"q": "négociation"}).status_code == 200

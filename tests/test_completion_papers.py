@@ -96,3 +96,62 @@ def test_the_client_waits_for_every_certificate_and_a_trainee_absent_throughout_
     assert completion_papers_send(session_id=session.pk) == {"attestations": 1, "certificates": 0}
     (mail,) = OutgoingEmail.objects.filter(template="session_attestation")
     assert mail.to == ["stagiaire1@exemple.fr"]
+
+
+def test_a_contact_removed_from_the_company_gets_nothing_its_members_get_the_certificates(
+    trainer, client_user, staff, organisation, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Marie is removed from her company's space while the session runs: she no longer sees
+    it, so its certificates go to Paul, the member left, not to her."""
+    from ganapati.services import company_member_remove
+
+    from .factories import ClientFactory
+
+    paul = ClientFactory(email="paul@exemple.fr", company=client_user.company)
+    with django_capture_on_commit_callbacks() as pending:  # rendered and sent below
+        session = completed_session(trainer, client_user)
+    company_member_remove(company=client_user.company, user=client_user, actor=staff)
+    queued_before = set(OutgoingEmail.objects.values_list("pk", flat=True))
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in pending:
+            callback()
+        completion_papers_send(session_id=session.pk)
+    session.refresh_from_db()
+    assert session.contact_id == client_user.pk  # still named, but no longer a member
+    certificates = [m for m in mailoutbox if "certificats de réalisation" in m.subject]
+    assert [m.to for m in certificates] == [["paul@exemple.fr"]]
+    # Nothing queued after her removal is addressed to her (the client questionnaire included).
+    after = OutgoingEmail.objects.exclude(pk__in=queued_before)
+    assert after.filter(template="session_certificates").exists()
+    assert [e.template for e in after if client_user.email in [*e.to, *e.cc]] == []
+    # The sweeper finds nothing left to send.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert completion_papers_sweep() == 0
+
+
+def test_results_corrected_after_the_end_send_the_trainee_a_new_attestation(
+    trainer, client_user, organisation, mailoutbox, django_capture_on_commit_callbacks
+):
+    from sessions.quality import assessment_record, objectives_of
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session = completed_session(trainer, client_user)
+    first, second = session.trainees.order_by("position")
+    objectives = objectives_of(session)
+    results = {(t.pk, i): "acquired" for t in (first, second) for i in range(len(objectives))}
+    results[(first.pk, 0)] = "not_acquired"
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_record(session=session, actor=trainer, results=results)
+    mails = _attestation_mails(mailoutbox)
+    assert list(mails) == [first.email]  # only the trainee whose results changed
+    ((_, content, _),) = mails[first.email].attachments
+    text = " ".join(pdf_text(content).split())
+    assert "Conduire un entretien individuel : non acquis" in text, text
+    assert "version 2" in text
+    # Saving the same results again sends nothing.
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_record(session=session, actor=trainer, results=results)
+    assert _attestation_mails(mailoutbox) == {}
