@@ -444,6 +444,7 @@ def invoice_render(*, invoice_id: int) -> str:
     the payer (by e-mail with the certificates, or left for staff to deposit on the funder's
     portal: the invoice says which)."""
     import hashlib
+    import zlib
 
     from django.core.files.base import ContentFile
     from facturx import generate_from_binary
@@ -481,6 +482,7 @@ def invoice_render(*, invoice_id: int) -> str:
             return "skipped-done"
         invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(data), save=False)
         invoice.sha256 = hashlib.sha256(data).hexdigest()
+        invoice.pdf_size, invoice.crc32 = len(data), zlib.crc32(data)
         from . import emails
 
         if emails.invoice_to_payer(invoice, certificates=certificates) is not None:
@@ -488,7 +490,8 @@ def invoice_render(*, invoice_id: int) -> str:
             invoice.transmitted_at = timezone.now()
         else:
             TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.TO_DEPOSIT)
-        invoice.save(update_fields=["pdf", "sha256", "transmission", "transmitted_at"])
+        invoice.save(update_fields=["pdf", "sha256", "pdf_size", "crc32", "transmission",
+                                    "transmitted_at"])  # fmt: skip
         log_action(
             invoice.session, "billing.transmission", actor=None,
             data={"number": invoice.number, "transmission": invoice.transmission},

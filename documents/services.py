@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import zlib
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -137,6 +138,7 @@ def document_render(*, document_id: int) -> str:
         document.file.name = name
         document.sha256 = hashlib.sha256(data).hexdigest()
         document.size = len(data)
+        document.crc32 = zlib.crc32(data)
         document.rendered_at = timezone.now()
         document.last_error = ""
         document.save()

@@ -593,7 +593,7 @@ def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> 
     checked = check_pdf(upload, folder="emargement")
     AttendanceScan.objects.create(
         session=session, file=checked.content, original_name=checked.original_name,
-        sha256=checked.sha256, size=checked.size,
+        sha256=checked.sha256, size=checked.size, crc32=checked.crc32,
     )  # fmt: skip
     log_action(session, "session.attendance_scan", actor=actor, data={"sha256": checked.sha256})
 

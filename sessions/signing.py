@@ -459,7 +459,7 @@ def halfday_close_with_scan(
     checked = check_pdf(upload, folder="emargement")
     scan = AttendanceScan.objects.create(
         session=session, file=checked.content, original_name=checked.original_name,
-        sha256=checked.sha256, size=checked.size,
+        sha256=checked.sha256, size=checked.size, crc32=checked.crc32,
     )  # fmt: skip
     for slot in SigningSlot.objects.select_for_update().filter(session=session, day=day, half=half):
         if slot.state != Slot.OPEN:
