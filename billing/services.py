@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
@@ -271,16 +271,20 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
 
 
 def _next_number(series: str) -> int:
-    """The next number of a series, under a row lock held until the transaction ends."""
-    try:
-        with transaction.atomic():
-            NumberSequence.objects.get_or_create(series=series)
-    except IntegrityError:
-        pass  # another transaction created it at the same moment
-    sequence = NumberSequence.objects.select_for_update().get(series=series)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+    """The next number of a series, under a row lock held until the transaction ends: one
+    statement (an upsert that creates the counter or increments it, and returns the number;
+    PostgreSQL and SQLite both have ON CONFLICT ... RETURNING) instead of five."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(  # the table's quoted name only; the series is a parameter
+            f"INSERT INTO {table} (series, last_number) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (series) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [series],
+        )
+        return cursor.fetchone()[0]
 
 
 def _assign_number(invoice: Invoice, *, message: str | None = None) -> None:
@@ -332,9 +336,10 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
         )
     invoice.seller = _seller_snapshot(organisation)
     _check_einvoice(invoice, seller_of(invoice))
+    invoice.queued_at = timezone.now()  # its PDF is queued below: one UPDATE for both
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
-    _queue_render(invoice)
+    _queue_render(invoice, saved=True)
     return invoice
 
 
@@ -406,10 +411,12 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
     return credit
 
 
-def _queue_render(invoice: Invoice) -> None:
+def _queue_render(invoice: Invoice, *, saved: bool = False) -> None:
+    """Queue the PDF's rendering; `saved`: the caller stored queued_at with its own save."""
     from .tasks import render_invoice
 
-    Invoice.objects.filter(pk=invoice.pk).update(queued_at=timezone.now())
+    if not saved:
+        Invoice.objects.filter(pk=invoice.pk).update(queued_at=timezone.now())
     render_invoice.delay(invoice.pk)  # after the commit (TransactionAwareTask)
 
 

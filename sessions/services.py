@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document
-from documents.services import document_request
+from documents.services import document_request, documents_request_for_subjects
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_consume
@@ -648,7 +648,8 @@ def session_complete(
         acquired, text = results[trainee.pk]
         trainee.competences_acquired = acquired
         trainee.assessment_result = text.strip()
-        trainee.save(update_fields=["competences_acquired", "assessment_result"])
+    Trainee.objects.bulk_update(trainees, ["competences_acquired", "assessment_result"],
+                                batch_size=500)  # fmt: skip
     session.completed_at = timezone.now()
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
@@ -656,17 +657,17 @@ def session_complete(
     from .selectors import realised_minutes
 
     realised = realised_minutes(session)
+    attended = []
     for trainee in trainees:
         if realised.get(trainee.pk, 0) <= 0:
             # Absent throughout: nothing was done, so nothing is certified (no "0 h" papers).
             log_action(session, "session.no_certificate", actor=actor,
                        data={"trainee": trainee.pk, "reason": "absent throughout"})  # fmt: skip
             continue
-        for kind in ("certificat", "attestation"):
-            document_request(
-                owner=session, kind=kind, subject=trainee, source="session.completed",
-                actor=actor,
-            )  # fmt: skip
+        attended.append(trainee)
+    for kind in ("certificat", "attestation"):  # a fixed number of queries for any size
+        documents_request_for_subjects(owner=session, kind=kind, subjects=attended,
+                                       source="session.completed", actor=actor)  # fmt: skip
     events.session_completed.emit(session_id=session.pk)
 
 
