@@ -22,6 +22,7 @@ class TrainingSessionsConfig(AppConfig):
         register_kinds()
         register_signed_sheet()
         document_ready.connect(receivers.send_validation_pack_when_ready)
+        document_ready.connect(receivers.log_signed_sheet_seal)
         membership_ended.connect(receivers.detach_contact_when_membership_ends)
         from .events import session_completed
 

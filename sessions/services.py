@@ -653,7 +653,7 @@ def session_complete(
     session.completed_at = timezone.now()
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
-    _signed_sheet_seal(session, actor=actor)
+    _signed_sheet_request(session, actor=actor)
     from .selectors import realised_minutes
 
     realised = realised_minutes(session)
@@ -671,27 +671,18 @@ def session_complete(
     events.session_completed.emit(session_id=session.pk)
 
 
-def _signed_sheet_seal(session: TrainingSession, *, actor: User) -> None:
-    """The signed attendance sheet is rendered now, before the certificates that print its
-    SHA-256 (they rely on it); the hash is recorded in the audit log."""
-    from documents.services import document_render
-
+def _signed_sheet_request(session: TrainingSession, *, actor: User) -> None:
+    """The signed attendance sheet, asked before the certificates that print its SHA-256: its
+    task is queued first, and a certificate's task that comes first renders it (see
+    sessions.documents.session_document_context). Rendered by a worker, not in the page: for
+    the largest session (100 trainees × 120 half-days) it takes minutes (issue 17). Its hash
+    goes to the audit log when it is ready (receivers.log_signed_sheet_seal)."""
     from .documents import SIGNED_SHEET
     from .models import SigningSlot
 
-    if not SigningSlot.objects.filter(session=session).exists():
-        return
-    document = document_request(
-        owner=session, kind=SIGNED_SHEET, source="session.completed", actor=actor
-    )
-    document_render(document_id=document.pk)
-    document.refresh_from_db()
-    if document.status != Document.Status.READY:
-        raise DomainError(
-            "La feuille d'émargement signée n'a pas pu être générée : réessayez dans un instant."
-        )
-    log_action(session, "session.signed_sheet_sealed", actor=actor,
-               data={"document": document.pk, "sha256": document.sha256})  # fmt: skip
+    if SigningSlot.objects.filter(session=session).exists():
+        document_request(owner=session, kind=SIGNED_SHEET, source="session.completed",
+                         actor=actor)  # fmt: skip
 
 
 def sessions_sweep() -> dict[str, int]:
