@@ -22,4 +22,4 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=build DEBUG=0 python manage.py collectst
 RUN useradd --create-home ganapati && mkdir -p /data/media && chown ganapati /data/media
 USER ganapati
 EXPOSE 8000
-CMD ["gunicorn", "ganapati.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "-c", "python:ganapati.gunicorn_conf", "ganapati.wsgi:application"]

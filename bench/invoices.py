@@ -1,5 +1,6 @@
 """Benchmark: issue N invoices from P concurrent processes on PostgreSQL; report throughput,
-gaps and duplicates in the numbering (both must be 0).
+gaps and duplicates in the numbering (both must be 0), beside a raw psycopg loop doing the same
+locked-counter increment and update in the same run (the floor the service is compared with).
 
     .venv/bin/python bench/invoices.py [N=1000] [P=8]
 
@@ -28,6 +29,36 @@ def setup_django():
     django.setup()
 
 
+def build_drafts(n: int) -> list:
+    """n draft invoices the service will really issue (the pre-invoicing check and the
+    e-invoicing rules pass): n completed sessions built through the services as the tests do
+    (tests/test_billing.py::completed_session), invoices prepared by `invoices_prepare`. PDF
+    rendering is replaced by a fixed PDF while building: it is not what is measured."""
+    from unittest import mock
+
+    from billing import services
+    from ganapati.funders import load_funders
+    from ganapati.models import Funder
+    from tests import clock
+    from tests.factories import ClientFactory, OrganisationFactory, StaffFactory, TrainerFactory
+    from tests.pdf_corpus import plain
+    from tests.test_billing import completed_session
+
+    load_funders(Funder)
+    OrganisationFactory()
+    StaffFactory(email="staff@bench.test")
+    fixed = plain()
+    drafts = []
+    with mock.patch("documents.pdf.render_pdf", lambda *a, **k: (None, None, fixed)):
+        for i in range(n):
+            trainer = TrainerFactory(email=f"trainer{i}@bench.test")
+            client = ClientFactory(email=f"client{i}@bench.test")
+            session = completed_session(trainer, client)
+            clock.back()
+            drafts.extend(services.invoices_prepare(session=session, actor=trainer))
+    return drafts
+
+
 def worker(ids: list[int]) -> None:
     setup_django()
     from billing import services
@@ -35,9 +66,59 @@ def worker(ids: list[int]) -> None:
     from ganapati.models import User
 
     services._queue_render = lambda invoice: None  # numbering only
-    actor = User.objects.get(email="staff@demo.ganapati.fr")
+    actor = User.objects.get(email="staff@bench.test")
+    # Compiled once per process (the XSD and the two schematrons, a few seconds): done before
+    # "go", as a long-running web or Celery process has it done after its first invoice.
+    from billing.einvoice import _compile
+
+    _compile()
+    wait_for_go()
     for pk in ids:
         services.invoice_issue(invoice=Invoice(pk=pk), actor=actor)
+
+
+def raw_worker(ids: list[int]) -> None:
+    """The floor: per invoice, one transaction locking the counter row, incrementing it and
+    writing the number on the invoice; no Django, no checks."""
+    import psycopg
+
+    with psycopg.connect(DB_URL.replace("postgres://", "postgresql://")) as conn:
+        wait_for_go()
+        for pk in ids:
+            with conn.transaction():
+                (number,) = conn.execute(
+                    "UPDATE billing_numbersequence SET last_number = last_number + 1 "
+                    "WHERE series = 'RAW' RETURNING last_number"
+                ).fetchone()
+                conn.execute("UPDATE bench_raw SET number = %s WHERE id = %s", (number, pk))
+
+
+def run_processes(flag: str, ids: list[int], processes: int) -> tuple[float, list[int]]:
+    """Start the processes, wait until each is connected and ready, then time from "go" to the
+    last exit (interpreter start-up and Django set-up are not counted)."""
+    chunks = [ids[i::processes] for i in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, flag, ",".join(map(str, chunk))],  # noqa: S603
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for chunk in chunks
+    ]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready"
+    start = time.perf_counter()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    codes = [p.wait() for p in procs]
+    return time.perf_counter() - start, codes
+
+
+def wait_for_go() -> None:
+    print("ready", flush=True)
+    sys.stdin.readline()
 
 
 def main(n: int, processes: int) -> None:
@@ -48,35 +129,32 @@ def main(n: int, processes: int) -> None:
         conn.execute("DROP DATABASE IF EXISTS ganapati_bench")
         conn.execute("CREATE DATABASE ganapati_bench")
     setup_django()
-    from decimal import Decimal
-
     from django.core.management import call_command
-    from django.utils import timezone
 
     from billing.models import Invoice
-    from sessions.models import TrainingSession
 
     call_command("migrate", verbosity=0)
-    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    session = TrainingSession.objects.first()
-    today = timezone.localdate()
-    drafts = Invoice.objects.bulk_create(
-        Invoice(session=session, payer_kind="company", buyer_name="Bench", buyer_address="-",
-                description="Formation",
-                total_excl_tax=Decimal("100"), vat_amount=Decimal("0"),
-                total_incl_tax=Decimal("100"), service_start=today, service_end=today)
-        for _ in range(n)
-    )  # fmt: skip
+    started = time.perf_counter()
+    drafts = build_drafts(n)
+    print(f"{len(drafts)} draft invoices of {len(drafts)} completed sessions built "
+          f"through the services in {time.perf_counter() - started:.0f} s")  # fmt: skip
     ids = [d.pk for d in drafts]
-    chunks = [ids[i::processes] for i in range(processes)]
-    start = time.perf_counter()
-    procs = [
-        subprocess.Popen([sys.executable, __file__, "--worker", ",".join(map(str, chunk))])  # noqa: S603
-        for chunk in chunks
-    ]
-    codes = [p.wait() for p in procs]
-    elapsed = time.perf_counter() - start
-    numbers = list(Invoice.objects.exclude(number=None).values_list("number", flat=True))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO billing_numbersequence (series, last_number) VALUES ('RAW', 0)")
+        cursor.execute("CREATE TABLE bench_raw (id integer PRIMARY KEY, number integer)")
+        cursor.execute("INSERT INTO bench_raw SELECT g, NULL FROM generate_series(1, %s) g", [n])
+    raw_elapsed, raw_codes = run_processes("--raw", list(range(1, n + 1)), processes)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(number), count(DISTINCT number), max(number) FROM bench_raw")
+        raw_count, raw_distinct, raw_max = cursor.fetchone()
+    print(f"raw psycopg loop: {raw_count} numbers in {raw_elapsed:.2f} s "
+          f"({raw_count / raw_elapsed:.0f} per second), distinct {raw_distinct}, max {raw_max}, "
+          f"exit codes {raw_codes}")  # fmt: skip
+    elapsed, codes = run_processes("--worker", ids, processes)
+    numbers = list(Invoice.objects.filter(pk__in=ids).exclude(number=None)
+                   .values_list("number", flat=True))  # fmt: skip
     values = sorted(int(x.rsplit("-", 1)[1]) for x in numbers)
     duplicates = len(values) - len(set(values))
     gaps = (values[-1] - len(set(values))) if values else 0
@@ -84,11 +162,14 @@ def main(n: int, processes: int) -> None:
     print(f"invoices issued: {len(numbers)} / {n} in {elapsed:.2f} s "
           f"({len(numbers) / elapsed:.0f} per second)")  # fmt: skip
     print(f"numbers from {values[0]} to {values[-1]}: gaps {gaps}, duplicates {duplicates}")
+    print(f"ratio to the raw loop: {(len(numbers) / elapsed) / (raw_count / raw_elapsed):.2f}")
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
         worker([int(x) for x in sys.argv[2].split(",") if x])
+    elif len(sys.argv) > 2 and sys.argv[1] == "--raw":
+        raw_worker([int(x) for x in sys.argv[2].split(",") if x])
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
              int(sys.argv[2]) if len(sys.argv) > 2 else 8)  # fmt: skip

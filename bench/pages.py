@@ -66,6 +66,7 @@ PAGES = [
     ("programme page", None, lambda ids: f"/programmes/{ids['programme']}/"),
     ("Trouver mon OPCO", None, lambda ids: "/trouver-mon-opco/"),
     ("login", None, lambda ids: "/compte/connexion/"),
+    ("staff work queue", "staff", lambda ids: "/admin/"),
     ("admin sessions", "staff", lambda ids: "/admin/training_sessions/trainingsession/"),
     ("admin invoices", "staff", lambda ids: "/admin/billing/invoice/"),
     ("admin programmes", "staff", lambda ids: "/admin/training_sessions/programme/"),

@@ -13,6 +13,7 @@ from ganapati.models import Funder
 from sessions import services
 from sessions.models import TrainingSession
 from sessions.pricing import session_amounts
+from sessions.quality import objectives_of
 
 from .services import credit_note_issue, invoice_issue, invoices_prepare, payment_record
 
@@ -101,10 +102,18 @@ def make_demo_sessions(*, trainer, client):
             continue
         with _at(days[-1], 17, 30):
             trainees = list(session.trainees.all())
+            objectives = objectives_of(session)
+            # What a trainer enters, objective by objective: mostly acquired, some partly.
+            assessments = {
+                (t.pk, j): "partly" if (i + j) % 3 == 2 else "acquired"
+                for i, t in enumerate(trainees)
+                for j in range(len(objectives))
+            }
             services.session_complete(
                 session=session,
                 actor=trainer,
                 results={t.pk: (True, "Objectifs atteints.") for t in trainees},
+                assessments=assessments,
             )
             _render_now(session)
         with _at(days[-1] + dt.timedelta(days=3), 10):

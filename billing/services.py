@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ganapati.errors import DomainError
@@ -271,34 +271,61 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
 
 
 def _next_number(series: str) -> int:
-    """The next number of a series, under a row lock held until the transaction ends: one
-    statement (an upsert that creates the counter or increments it, and returns the number;
-    PostgreSQL and SQLite both have ON CONFLICT ... RETURNING) instead of five."""
+    """The next number of a series: one UPDATE … RETURNING that locks the counter's row until
+    the transaction ends (callers take it last, after every check, so the lock is short)."""
     from django.db import connection
 
-    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    table = NumberSequence._meta.db_table
+    sql = (
+        f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608
+        "WHERE series = %s RETURNING last_number"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(  # the table's quoted name only; the series is a parameter
-            f"INSERT INTO {table} (series, last_number) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT (series) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [series],
-        )
-        return cursor.fetchone()[0]
+        cursor.execute(sql, [series])
+        row = cursor.fetchone()
+        if row is None:  # the series' first number this year
+            try:
+                with transaction.atomic():
+                    NumberSequence.objects.create(series=series)
+            except IntegrityError:
+                pass  # another transaction created it at the same moment
+            cursor.execute(sql, [series])
+            row = cursor.fetchone()
+    return row[0]
 
 
-def _assign_number(invoice: Invoice, *, message: str | None = None) -> None:
-    """Issue a draft: its state, then its number from the locked counter, the same day. A
-    credit note has no due date (nothing is to be paid on it)."""
+def _peek_number(series: str) -> int:
+    """The number the series would give now, without locking: a provisional number of the same
+    shape, for the checks that run before the real number is taken."""
+    last = NumberSequence.objects.filter(series=series).values_list("last_number", flat=True)
+    return (last.first() or 0) + 1
+
+
+def _number(series: str, value: int) -> str:
+    return f"{series}-{value:06d}"
+
+
+def _assign_number(invoice: Invoice, *, message: str | None = None) -> str:
+    """Issue a draft: its state, its dates (the same day) and a *provisional* number of the
+    series; returns the series. The real number is taken by `_take_number` after every check:
+    the counter stays locked only for the save and the commit, not for the e-invoicing
+    validation (≈ 0.1 s), which otherwise serialised every issue behind it. A credit note has
+    no due date (nothing is to be paid on it)."""
     INVOICE_STATES.advance(invoice, Invoice.Status.ISSUED, message=message)
     today = timezone.localdate()
     series = f"{SERIES[invoice.kind]}-{today.year}"
-    invoice.number = f"{series}-{_next_number(series):06d}"
+    invoice.number = _number(series, _peek_number(series))
     invoice.issue_date = today
     invoice.due_date = (
         None if invoice.kind == Invoice.Kind.CREDIT_NOTE else today + timedelta(days=PAYMENT_DAYS)
     )
     TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.PENDING)
+    return series
+
+
+def _take_number(invoice: Invoice, series: str) -> None:
+    """The invoice's real number, from the locked counter: the last step before saving."""
+    invoice.number = _number(series, _next_number(series))
 
 
 def _check_einvoice(invoice: Invoice, organisation) -> None:
@@ -320,7 +347,7 @@ def _check_einvoice(invoice: Invoice, organisation) -> None:
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    _assign_number(
+    series = _assign_number(
         invoice, message=f"{invoice} est déjà émise (« {{current}} ») : elle ne peut plus changer."
     )
     organisation = organisation_get()
@@ -336,6 +363,7 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
         )
     invoice.seller = _seller_snapshot(organisation)
     _check_einvoice(invoice, seller_of(invoice))
+    _take_number(invoice, series)
     invoice.queued_at = timezone.now()  # its PDF is queued below: one UPDATE for both
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
@@ -391,7 +419,8 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
         },  # fmt: skip
         description=f"Avoir sur la facture {invoice.number} : {reason.strip()}"[:300],
     )
-    _assign_number(credit)
+    # Rare: the number is taken at once (its lines need the saved row).
+    _take_number(credit, _assign_number(credit))
     credit.save()
     InvoiceLine.objects.bulk_create(
         InvoiceLine(invoice=credit, **{f: getattr(line, f) for f in (

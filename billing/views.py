@@ -3,6 +3,7 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_POST
 
 from ganapati import files
+from ganapati.downloads import stored_file_response
 from ganapati.models import Role
 from ganapati.permissions import role_required
 from sessions.selectors import sessions_visible_to
@@ -122,8 +123,10 @@ def audit_export_download(request, pk):
     job = AuditExportJob.objects.filter(pk=pk, status="done").first()
     if job is None or not files.user_may_see(request.user, "audit_export"):
         raise Http404("Export introuvable ou pas encore prêt.")
-    return FileResponse(default_storage.open(job.file.name, "rb"), as_attachment=True,
-                        filename=f"audit-{job.pk}.zip", content_type="application/zip")  # fmt: skip
+    # Hundreds of MB: sent by the bucket (signed URL) or nginx when configured, else streamed
+    # by a threaded worker that a slow client cannot get killed (ganapati/downloads.py).
+    return stored_file_response(job.file.name, filename=f"audit-{job.pk}.zip",
+                                content_type="application/zip")  # fmt: skip
 
 
 @role_required(Role.TRAINER)

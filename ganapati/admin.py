@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models, transaction
@@ -45,11 +46,48 @@ class TrainerProfileInline(admin.StackedInline):
     max_num = 1
 
 
+class TrainerQualificationForm(forms.ModelForm):
+    """The proof is checked like every upload (PDF only, safe to open), then stored under a
+    random name; the current file is linked through the rights-checking view, never storage."""
+
+    class Meta:
+        model = TrainerQualification
+        fields = ["kind", "title", "details", "obtained_on", "expires_on", "file"]
+        widgets = {"file": forms.FileInput(attrs={"accept": "application/pdf"})}
+
+    def clean_file(self):
+        from django.core.files.uploadedfile import UploadedFile
+
+        from .qualifications import _check_upload
+
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload
+        try:
+            checked = _check_upload(upload)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        self.instance.original_name = checked["original_name"]
+        self.instance.sha256 = checked["sha256"]
+        return checked["file"]
+
+
 class TrainerQualificationInline(admin.StackedInline):
     """CV, diplomas and dated certifications (Qualiopi 21–22); a reminder precedes expiry."""
 
     model = TrainerQualification
+    form = TrainerQualificationForm
     extra = 0
+    readonly_fields = ["current_file"]
+
+    @admin.display(description="justificatif déposé")
+    def current_file(self, obj):
+        from django.utils.html import format_html
+
+        if not obj or not obj.file:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("qualification_file", args=[obj.pk]),
+                           obj.original_name or "justificatif.pdf")  # fmt: skip
 
 
 class ClientContactInline(admin.TabularInline):

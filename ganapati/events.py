@@ -53,3 +53,9 @@ class DomainEvent:
 # Someone stopped being (or was refused as) a member of a company: whatever they could see as
 # its member or pending contact, they no longer may (sessions detaches them as contact).
 membership_ended = DomainEvent("membership_ended", ("company_id", "user_id"))
+
+# Staff published a new version of the règlement intérieur or the CGV (`kind`): sessions has its
+# PDF rendered, to attach it to the convocations and the validation pack.
+organisation_document_published = DomainEvent(
+    "organisation_document_published", ("document_id", "kind")
+)

@@ -12,8 +12,10 @@ from __future__ import annotations
 TRAINER, CLIENT, STAFF = "trainer", "client", "staff"
 # The funder (OPCO, AGEFICE, FIFPL) is no user of the platform: it receives files by e-mail.
 FUNDER = "funder"
-# Whoever the e-mail is addressed to, account or not: only for a file about that very person
-# (the invitation to the call they booked).
+# Whoever the e-mail is addressed to, account or not, but only for a file about or for that
+# very person: the attachment names them in "about" (the invitation to the call they booked, a
+# trainee's own attestation, the rules sent with their convocation). Anyone else needs their
+# own party in the audience.
 ADDRESSEE = "addressee"
 
 _SESSION_PAPERS = frozenset({TRAINER, CLIENT, STAFF})
@@ -27,7 +29,12 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "document.programme": _SESSION_PAPERS,
     "document.emargement": _PROOFS,
     "document.certificat": _PROOFS,
-    "document.attestation": _SESSION_PAPERS,
+    # A trainee has no account: they receive their own attestation as its addressee.
+    "document.attestation": _SESSION_PAPERS | {ADDRESSEE},
+    # The organisation's documents (issue 15), public anyway: the règlement intérieur goes with
+    # each trainee's convocation (L6352-3), the CGV with the quote and the agreement.
+    "document.reglement": _SESSION_PAPERS | {ADDRESSEE},
+    "document.cgv": _SESSION_PAPERS,
     "attendance_scan": _PROOFS,
     # Electronic attendance (issue 13): the signed sheet and its evidence log (JSON lines).
     "document.emargement_signe": _PROOFS,
@@ -44,6 +51,8 @@ AUDIENCES: dict[str, frozenset[str]] = {
     # What the organisation pays the trainer.
     "trainer_invoice": frozenset({TRAINER, STAFF}),
     "sepa": frozenset({STAFF}),
+    # A trainer's CV, diplomas and certificates (Qualiopi 21–22): their own, and staff.
+    "qualification": frozenset({TRAINER, STAFF}),
     "audit_export": frozenset({STAFF}),
     # The organisation's BPF (cerfa 10443): its figures, CSV and PDF, for staff only.
     "bpf": frozenset({STAFF}),
@@ -98,15 +107,21 @@ class AttachmentNotAllowed(PermissionError):
     audience. Raised before anything is written, so the whole change rolls back."""
 
 
+def is_about(email: str, attachment: dict) -> bool:
+    """Whether the attachment says the file is about the person at this address."""
+    return email.strip().lower() in {a.strip().lower() for a in attachment.get("about") or []}
+
+
 def check_attachments(recipients: list[str], attachments: list[dict]) -> None:
-    """Every attachment names its kind; every recipient must be in that kind's audience."""
+    """Every attachment names its kind; every recipient must be in that kind's audience, or be
+    the person the file is about when the kind allows its addressee."""
     for attachment in attachments:
         kind = attachment.get("kind")
         if kind is None:
             raise AttachmentNotAllowed(f"Pièce jointe sans type : {attachment.get('filename')}")
-        if ADDRESSEE in audience(kind):
-            continue
         for email in recipients:
+            if ADDRESSEE in audience(kind) and is_about(email, attachment):
+                continue
             party = party_of_address(email)
             if party is None or not may_see(party, kind):
                 raise AttachmentNotAllowed(f"{kind} ne peut pas être envoyé à {email} ({party}).")

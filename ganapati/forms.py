@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 
 from .fields import FrenchDecimalField
-from .models import TrainerProfile, User
+from .models import TrainerProfile, TrainerQualification, User
 from .services import user_password_reset_request
 
 
@@ -78,3 +78,20 @@ class MemberInviteForm(forms.Form):
         label="E-mail professionnel",
         widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
     )
+
+
+class QualificationForm(forms.Form):
+    """A CV, diploma or certification the trainer adds to their profile (Qualiopi 21–22)."""
+
+    kind = forms.ChoiceField(label="Type", choices=TrainerQualification.Kind.choices)
+    title = forms.CharField(label="Intitulé", max_length=200,
+                            help_text="Par exemple « CV 2026 » ou « Master RH ».")  # fmt: skip
+    details = forms.CharField(
+        label="Détails (organisme, contenu, durée)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    obtained_on = forms.DateField(label="Obtenu le", required=False)
+    expires_on = forms.DateField(label="Expire le", required=False,
+                                 help_text="Pour une certification à durée limitée.")  # fmt: skip
+    file = forms.FileField(label="Justificatif (PDF, 10 Mo au plus)", required=False,
+                           widget=forms.FileInput(attrs={"accept": "application/pdf"}))  # fmt: skip

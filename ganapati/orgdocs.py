@@ -23,6 +23,9 @@ def organisation_document_publish(
         kind=kind, version=last + 1, text=text.strip(), valid_from=valid_from
     )
     log_action(document, "orgdoc.published", actor=actor, data={"version": document.version})
+    from .events import organisation_document_published
+
+    organisation_document_published.emit(document_id=document.pk, kind=kind)
     return document
 
 

@@ -206,6 +206,11 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Large exports (ganapati/downloads.py): with S3, a redirect to a signed URL valid this many
+# seconds; on local disk behind nginx, the internal location that serves MEDIA_ROOT
+# (X-Accel-Redirect). Empty: Django streams the file (threaded gunicorn workers).
+DOWNLOAD_URL_MAX_AGE = env.int("DOWNLOAD_URL_MAX_AGE", default=300)
+DOWNLOAD_ACCEL_PREFIX = env.str("DOWNLOAD_ACCEL_PREFIX", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Cache: rate limits and small shared values. Local memory by default (one process);

@@ -14,6 +14,17 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page, whatever the <link rel="icon">.
     path("favicon.ico", views.favicon),
     path("formateur/profil/", views.trainer_profile, name="trainer_profile"),
+    path(
+        "formateur/profil/qualifications/",
+        views.trainer_qualification_add,
+        name="trainer_qualification_add",
+    ),
+    path(
+        "formateur/profil/qualifications/<int:pk>/retirer/",
+        views.trainer_qualification_remove,
+        name="trainer_qualification_remove",
+    ),
+    path("qualifications/<int:pk>/fichier/", views.qualification_file, name="qualification_file"),
     path("client/entreprise/", views.company_people, name="company_people"),
     path("client/entreprise/inviter/", views.company_invite, name="company_invite"),
     path(

@@ -5,12 +5,19 @@ from django.db import transaction
 from django.http import Http404, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import services
 from .errors import DomainError
-from .forms import IdentityForm, LoginForm, MemberInviteForm, PasswordResetForm, TrainerProfileForm
+from .forms import (
+    IdentityForm,
+    LoginForm,
+    MemberInviteForm,
+    PasswordResetForm,
+    QualificationForm,
+    TrainerProfileForm,
+)
 from .models import JoinRequest, Role, TrainerProfile, User
 from .permissions import ROLE_HOMES, role_required
 
@@ -50,15 +57,82 @@ def trainer_profile(request):
         else:
             messages.success(request, "Votre profil a été enregistré.")
             return redirect("trainer_profile")
-    from . import legal
+    return _trainer_profile_page(request, identity_form, profile_form, QualificationForm())
 
+
+def _trainer_profile_page(request, identity_form, profile_form, qualification_form, status=200):
+    from . import legal
+    from .qualifications import qualifications_of
+
+    profile = _profile_of(request.user)
     return render(
         request,
         "ganapati/trainer_profile.html",
         {"identity_form": identity_form, "profile_form": profile_form,
          "self_billing_text": legal.SELF_BILLING_MANDATE,
-         "self_billing_accepted_at": profile.self_billing_accepted_at},
+         "self_billing_accepted_at": profile.self_billing_accepted_at,
+         "qualifications": qualifications_of(request.user),
+         "qualification_form": qualification_form},
+        status=status,
     )  # fmt: skip
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["POST"])
+def trainer_qualification_add(request):
+    """A CV, diploma or certification with its PDF, on the trainer's own profile."""
+    from .qualifications import qualification_add
+
+    form = QualificationForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            qualification_add(
+                trainer=request.user, actor=request.user, kind=data["kind"], title=data["title"],
+                details=data["details"], obtained_on=data["obtained_on"],
+                expires_on=data["expires_on"], upload=data["file"],
+            )  # fmt: skip
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"« {data['title']} » ajouté à votre profil.")
+            return redirect(reverse("trainer_profile") + "#qualifications")
+    profile = _profile_of(request.user)
+    return _trainer_profile_page(
+        request, IdentityForm(instance=request.user, prefix="identity"),
+        TrainerProfileForm(instance=profile, prefix="profile"), form, status=400,
+    )  # fmt: skip
+
+
+@role_required(Role.TRAINER)
+@require_http_methods(["POST"])
+def trainer_qualification_remove(request, pk):
+    from .models import TrainerQualification
+    from .qualifications import qualification_remove
+
+    qualification = TrainerQualification.objects.filter(pk=pk, trainer=request.user).first()
+    if qualification is None:
+        raise Http404("Qualification introuvable.")
+    qualification_remove(qualification=qualification, actor=request.user)
+    messages.success(request, f"« {qualification.title} » retiré de votre profil.")
+    return redirect(reverse("trainer_profile") + "#qualifications")
+
+
+@role_required(Role.TRAINER, Role.STAFF)
+def qualification_file(request, pk):
+    """The PDF of a qualification: its trainer's or, for the audit, staff's."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    from .qualifications import qualification_file_get_for
+
+    qualification = qualification_file_get_for(user=request.user, pk=pk)
+    try:
+        handle = default_storage.open(qualification.file.name, "rb")
+    except OSError as exc:
+        raise Http404("Fichier introuvable.") from exc
+    return FileResponse(handle, as_attachment=True, content_type="application/pdf",
+                        filename=qualification.original_name or "justificatif.pdf")  # fmt: skip
 
 
 # --- A client company's people (its members manage them) ---------------------------------------

@@ -117,26 +117,84 @@ class ProgrammeAdmin(FoldedSearchMixin, admin.ModelAdmin):
 # --- Qualiopi evidence (issue 15) ---------------------------------------------------------------
 
 
+QUESTION_TYPES = [("scale", "Note de 1 à 5"), ("text", "Texte libre"),
+                  ("choice", "Une réponse parmi une liste")]  # fmt: skip
+# Empty rows offered under the questions of the version being edited.
+EXTRA_QUESTIONS = 3
+
+
 class QuestionnaireForm(forms.ModelForm):
+    """The questions as rows of fields (no JSON to write): the label, the type of answer, the
+    choices one per line, optional or not, and a key kept from version to version so that
+    answers compare (« satisfaction » feeds the published figures). A row whose question is
+    emptied is removed. Saving publishes a new version."""
+
+    rows = 0
+
     class Meta:
         model = Questionnaire
-        fields = ["kind", "questions"]
-        help_texts = {
-            "questions": 'Liste JSON : [{"key": "satisfaction", "label": "…", "type": "scale"}, '
-            "…] ; types « scale » (1 à 5), « text », « choice » (avec « choices »), « optional » "
-            "pour une réponse facultative. La question « satisfaction » alimente les résultats "
-            "publiés."
-        }
+        fields = ["kind"]
 
-    def clean_questions(self):
+    def clean(self):
+        from django.utils.text import slugify
+
         from .quality import check_questions
 
-        questions = self.cleaned_data["questions"]
+        data = super().clean()
+        questions, keys = [], set()
+        for i in range(self.rows):
+            label = (data.get(f"q{i}_label") or "").strip()
+            if not label:
+                continue
+            key = data.get(f"q{i}_key") or slugify(label).replace("-", "_")[:40] or f"q{i + 1}"
+            while key in keys:  # a key drawn from a label may repeat one given by hand
+                key = f"{key}_{i + 1}"
+            keys.add(key)
+            question = {"key": key, "label": label, "type": data.get(f"q{i}_type") or "text"}
+            if question["type"] == "choice":
+                raw = (data.get(f"q{i}_choices") or "").replace(";", "\n").splitlines()
+                question["choices"] = [c.strip() for c in raw if c.strip()]
+            if data.get(f"q{i}_optional"):
+                question["optional"] = True
+            questions.append(question)
         try:
             check_questions(questions)
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from exc
-        return questions
+        self.instance.questions = questions
+        return data
+
+
+def questionnaire_form(questions: list[dict]) -> type[QuestionnaireForm]:
+    """A form class with one group of fields per question, and a few empty groups to add."""
+    rows = len(questions) + EXTRA_QUESTIONS
+    attrs: dict = {"rows": rows, "__module__": __name__}
+    for i in range(rows):
+        q = questions[i] if i < len(questions) else {}
+        attrs[f"q{i}_label"] = forms.CharField(
+            label="Question", required=False, max_length=300, initial=q.get("label", ""),
+            widget=forms.TextInput(attrs={"size": 80}),
+            help_text="Videz-la pour retirer la question." if q else "",
+        )  # fmt: skip
+        attrs[f"q{i}_type"] = forms.ChoiceField(
+            label="Réponse", choices=QUESTION_TYPES, initial=q.get("type", "scale"),
+            required=False,  # an empty row needs none; a question without one is free text
+        )  # fmt: skip
+        attrs[f"q{i}_choices"] = forms.CharField(
+            label="Choix proposés (un par ligne)", required=False,
+            initial="\n".join(q.get("choices", [])),
+            widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+            help_text="Seulement pour « une réponse parmi une liste ».",
+        )  # fmt: skip
+        attrs[f"q{i}_optional"] = forms.BooleanField(
+            label="Réponse facultative", required=False, initial=bool(q.get("optional"))
+        )
+        attrs[f"q{i}_key"] = forms.SlugField(
+            label="Identifiant", required=False, max_length=40, initial=q.get("key", ""),
+            help_text="Gardé d'une version à l'autre pour comparer les réponses ; "
+            "« satisfaction » alimente les résultats publiés. Vide : tiré de la question.",
+        )  # fmt: skip
+    return type("QuestionnaireRowsForm", (QuestionnaireForm,), attrs)
 
 
 @admin.register(Questionnaire)
@@ -146,6 +204,30 @@ class QuestionnaireAdmin(admin.ModelAdmin):
     form = QuestionnaireForm
     list_display = ["kind", "version", "created_at"]
     list_filter = ["kind"]
+
+    def _questions(self, request, obj) -> list[dict]:
+        """The questions to start from: this version's, or on « add », the current ones of the
+        kind asked for (?kind=hot), else none."""
+        from .models import QuestionnaireKind
+        from .quality import questionnaire_current
+
+        if obj is not None:
+            return list(obj.questions or [])
+        kind = request.GET.get("kind")
+        if kind not in QuestionnaireKind.values:
+            return []
+        return list(questionnaire_current(kind).questions)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return questionnaire_form(self._questions(request, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        rows = len(self._questions(request, obj)) + EXTRA_QUESTIONS
+        return [(None, {"fields": ["kind"]})] + [
+            (f"Question {i + 1}", {"fields": [f"q{i}_label", (f"q{i}_type", f"q{i}_optional"),
+                                              f"q{i}_choices", f"q{i}_key"]})
+            for i in range(rows)
+        ]  # fmt: skip
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -183,9 +265,47 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     actions = ["export_csv"]
     change_form_template = "admin/sessions/complaint_change_form.html"
+    change_list_template = "admin/sessions/complaint/change_list.html"
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "export-auditeur/",
+                self.admin_site.admin_view(self.auditor_export_view),
+                name="training_sessions_complaint_auditor_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def auditor_export_view(self, request):
+        """The auditor's ZIP for a period (issue 15), from the back-office: the period form, then
+        the same streamed export as /equipe/qualiopi/export/."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import render
+
+        from ganapati.models import Role
+
+        from .quality_export import quality_export_response
+        from .quality_views import PeriodForm
+
+        if request.user.role != Role.STAFF or not self.has_view_permission(request):
+            raise PermissionDenied
+        form = PeriodForm(request.GET or None)
+        if request.GET and form.is_valid():
+            return quality_export_response(form.cleaned_data["du"], form.cleaned_data["au"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Export Qualiopi pour l'auditeur",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return render(request, "admin/sessions/complaint/auditor_export.html", context,
+                      status=400 if form.errors else 200)  # fmt: skip
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -10,20 +10,23 @@ class TrainingSessionsConfig(AppConfig):
     def ready(self):
         from documents.events import document_ready
         from ganapati import labels
-        from ganapati.events import membership_ended
+        from ganapati.events import membership_ended, organisation_document_published
 
         from . import (
             queues,  # noqa: F401  (the staff home's chart of sessions by state)
             receivers,
         )
-        from .documents import register_kinds, register_signed_sheet
+        from .documents import register_kinds, register_organisation_kinds, register_signed_sheet
         from .models import TrainingSession
 
         register_kinds()
         register_signed_sheet()
+        register_organisation_kinds()
         document_ready.connect(receivers.send_validation_pack_when_ready)
         document_ready.connect(receivers.log_signed_sheet_seal)
+        document_ready.connect(receivers.send_completion_papers_when_ready)
         membership_ended.connect(receivers.detach_contact_when_membership_ends)
+        organisation_document_published.connect(receivers.render_organisation_document)
         from .events import session_completed
 
         session_completed.connect(receivers.invite_hot_questionnaire)
@@ -53,6 +56,8 @@ class TrainingSessionsConfig(AppConfig):
                 "document.requested": "document demandé",
                 "document.retried": "génération relancée",
                 "documents.sent": "documents envoyés au client",
+                "documents.attestation_sent": "attestation envoyée au stagiaire",
+                "documents.certificates_sent": "certificats de réalisation envoyés au client",
                 "funding.uploaded": "accord de prise en charge déposé",
                 "funding.validated": "accord de prise en charge validé",
                 "funding.rejected": "dépôt de l'accord refusé",

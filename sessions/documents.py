@@ -222,3 +222,83 @@ def register_signed_sheet() -> None:
         title=lambda session, _subject: f"Feuille d'émargement signée {session.reference}",
         order=len(KINDS),
     ))  # fmt: skip
+
+
+# --- The organisation's documents attached to e-mails (issue 15) -------------------------------
+
+# Their registry kinds are OrganisationDocument's kinds: each published version gets its PDF.
+ORGANISATION_KINDS = {"reglement": "Règlement intérieur", "cgv": "Conditions générales de vente"}
+ORGANISATION_SOURCE = "orgdoc.published"
+
+
+def organisation_document_context(document, *, subject=None, version=None, issued_at=None):
+    organisation = organisation_get()
+    return {
+        "kind": document.kind,
+        "kind_label": ORGANISATION_KINDS[document.kind],
+        "reference": f"{document.kind.upper()}-V{document.version}",
+        "version": document.version,
+        "issued_on": document.valid_from,
+        "organisation": organisation,
+        "logo": _logo_data_uri(organisation),
+        "document": document,
+    }
+
+
+def register_organisation_kinds() -> None:
+    for order, (kind, label) in enumerate(ORGANISATION_KINDS.items(), start=len(KINDS) + 1):
+        register(DocumentType(
+            kind=kind, label=label, template="documents/organisation_document.html",
+            context=organisation_document_context, order=order,
+            title=lambda document, _subject: f"{document.get_kind_display()} version "
+            f"{document.version}",
+        ))  # fmt: skip
+
+
+def organisation_pdf_request(kind: str):
+    """The PDF (a Document) of the current version of an organisation document, asked for
+    (rendered by a worker after commit) if it was not yet; None when staff published none."""
+    from django.db import IntegrityError, transaction
+
+    from documents.models import Document
+    from documents.services import document_request
+    from ganapati.orgdocs import organisation_document_current
+
+    current = organisation_document_current(kind)
+    if current is None:
+        return None
+    document = Document.objects.for_owner(current).filter(kind=kind).order_by("-version").first()
+    if document is None:
+        try:
+            with transaction.atomic():  # two callers at once: the second takes the first's
+                document = document_request(owner=current, kind=kind, source=ORGANISATION_SOURCE)
+        except IntegrityError:
+            document = Document.objects.for_owner(current).get(
+                kind=kind, source=ORGANISATION_SOURCE
+            )
+    return document
+
+
+def organisation_pdf(kind: str, *, render: bool = False) -> dict | None:
+    """The current version of the règlement intérieur or the CGV as an e-mail attachment, or
+    None (none published, or its PDF is not ready). With `render` — only outside a transaction
+    (a task, the beat, a page before its service) — it is asked for and rendered now if needed
+    (idempotent: a worker rendering it at the same time is harmless)."""
+    from documents.models import Document
+    from documents.services import document_render
+    from ganapati.orgdocs import organisation_document_current
+
+    if render:
+        document = organisation_pdf_request(kind)
+        if document is not None and document.status == Document.Status.PENDING:
+            document_render(document_id=document.pk)
+            document.refresh_from_db()
+    else:
+        current = organisation_document_current(kind)
+        document = current and (
+            Document.objects.for_owner(current).filter(kind=kind).order_by("-version").first()
+        )
+    if document is None or document.status != Document.Status.READY:
+        return None
+    return {"name": document.file.name, "filename": document.filename,
+            "mimetype": "application/pdf", "kind": f"document.{kind}"}  # fmt: skip

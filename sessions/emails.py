@@ -50,12 +50,13 @@ def validation_pack_sent(session: TrainingSession) -> bool:
 def session_validated(session: TrainingSession, *, attachments: list[dict]):
     """The three documents to the client, a copy to the trainer, and the trainer's reminder."""
     space = absolute_url(reverse("client_session_detail", args=[session.pk]))
+    terms = any(a["kind"] == "document.cgv" for a in attachments)
     mail_queue(
         key=f"session-validated:{session.pk}:client",
         template="session_validated_client",
         to=[session.contact.email],
         reply_to=[session.trainer.email],
-        context=_ctx(session, url=space),
+        context=_ctx(session, url=space, terms=terms),
         attachments=attachments,
         related=session,
     )
@@ -63,7 +64,7 @@ def session_validated(session: TrainingSession, *, attachments: list[dict]):
         key=f"session-validated:{session.pk}:copy",
         template="session_validated_client",
         to=[session.trainer.email],
-        context=_ctx(session, url=space, copy=True),
+        context=_ctx(session, url=space, copy=True, terms=terms),
         attachments=attachments,
         related=session,
     )
@@ -131,3 +132,38 @@ def contact_removed(session: TrainingSession):
         context=_ctx(session, url=absolute_url(reverse("session_detail", args=[session.pk]))),
         related=session,
     )
+
+
+def attestation_key(session_id: int, trainee_id: int, version: int) -> str:
+    return f"session-attestation:{session_id}:{trainee_id}:v{version}"
+
+
+def attestation_to_trainee(session: TrainingSession, trainee, *, document, attachment: dict):
+    """The trainee's own attestation de fin de formation (they have no account)."""
+    return mail_queue(
+        key=attestation_key(session.pk, trainee.pk, document.version),
+        template="session_attestation",
+        to=[trainee.email],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, trainee=trainee),
+        attachments=[attachment],
+        related=session,
+    )
+
+
+def certificates_key(session_id: int, source: str) -> str:
+    return f"session-certificates:{session_id}:{source}"
+
+
+def certificates_to_client(session: TrainingSession, *, key: str, attachments: list[dict]):
+    """The certificates of completion to the client contact, together."""
+    return mail_queue(
+        key=key,
+        template="session_certificates",
+        to=[session.contact.email],
+        reply_to=[session.trainer.email],
+        context=_ctx(session, count=len(attachments),
+                     url=absolute_url(reverse("client_session_detail", args=[session.pk]))),
+        attachments=attachments,
+        related=session,
+    )  # fmt: skip

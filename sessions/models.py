@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 
 from ganapati.fields import DurationMinutesField
+
+PARIS = ZoneInfo("Europe/Paris")
 
 # What the forms allow, and the database too: the largest session this product runs.
 MAX_TRAINEES = 100
@@ -339,8 +342,15 @@ class TrainingSession(TrainingContent):
 
     @property
     def reference(self) -> str:
-        year = timezone.localtime(self.created_at).year
-        return f"S-{year}-{self.pk:05d}" if self.pk else "S-brouillon"
+        if not self.pk:
+            return "S-brouillon"
+        # The year of creation in Paris (fixed zone: no per-request timezone lookup; shown
+        # dozens of times a page), remembered on the instance for its pk.
+        cached = self.__dict__.get("_reference")
+        if cached is None or cached[0] != self.pk:
+            year = self.created_at.astimezone(PARIS).year
+            cached = self.__dict__["_reference"] = (self.pk, f"S-{year}-{self.pk:05d}")
+        return cached[1]
 
     @property
     def is_editable(self) -> bool:

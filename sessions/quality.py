@@ -23,6 +23,7 @@ from ganapati.models import OutgoingEmail, User
 from ganapati.services import absolute_url, log_action, mail_queue
 from ganapati.states import StateMachine
 
+from .documents import organisation_pdf
 from .links import LinkError
 from .models import (
     Complaint,
@@ -121,7 +122,7 @@ def questionnaire_current(kind: str) -> Questionnaire:
 
 def check_questions(questions) -> None:
     if not isinstance(questions, list) or not questions:
-        raise DomainError("Les questions sont une liste non vide.")
+        raise DomainError("Indiquez au moins une question.")
     keys = set()
     for q in questions:
         if not isinstance(q, dict) or not q.get("key") or not q.get("label"):
@@ -210,11 +211,14 @@ def _rules_url() -> str:
 
 @transaction.atomic
 def convocation_send(*, session: TrainingSession) -> int:
-    """Each trainee's convocation (with their needs-analysis link), a copy to the client contact.
-    Keyed per trainee: sending again sends nothing more. Returns the e-mails queued."""
+    """Each trainee's convocation (with their needs-analysis link), a copy to the client contact,
+    with the current règlement intérieur attached (L6352-3; its PDF is made ready beforehand by
+    the caller: `organisation_pdf("reglement", render=True)`). Keyed per trainee: sending again
+    sends nothing more. Returns the e-mails queued."""
     if session.status not in {TrainingSession.Status.VALIDATED, TrainingSession.Status.FUNDED}:
         raise DomainError("La convocation part une fois la session validée, avant son début.")
     days = list(session.days.all())
+    rules = organisation_pdf("reglement")
     queued = 0
     for trainee in session.trainees.all():
         response = _response_for(trainee, Kind.NEEDS)
@@ -226,7 +230,9 @@ def convocation_send(*, session: TrainingSession) -> int:
             to=[trainee.email],
             reply_to=[session.trainer.email],
             context=_ctx(session, trainee=trainee, days=days, url=questionnaire_url(response),
-                         rules_url=_rules_url()),
+                         rules_url=_rules_url(), rules_attached=bool(rules)),
+            # The rules are sent to the trainee, who has no account: its addressee.
+            attachments=[{**rules, "about": [trainee.email]}] if rules else None,
             related=session,
         )  # fmt: skip
     if session.contact_id:
@@ -235,10 +241,12 @@ def convocation_send(*, session: TrainingSession) -> int:
             template="quality_convocation",
             to=[session.contact.email],
             context=_ctx(session, days=days, copy=True, rules_url=_rules_url(),
-                         trainees=list(session.trainees.all())),
+                         rules_attached=bool(rules), trainees=list(session.trainees.all())),
+            attachments=[rules] if rules else None,
             related=session,
         )  # fmt: skip
-    log_action(session, "quality.convocation", actor=None)
+    log_action(session, "quality.convocation", actor=None,
+               data={"reglement": rules["filename"] if rules else None})  # fmt: skip
     return queued
 
 
@@ -266,6 +274,22 @@ def session_feedback_invites(session: TrainingSession) -> None:
         _invite(response, f"quality-client:{session.pk}")
     response = _session_response(session, Kind.TRAINER, session.trainer.email)
     _invite(response, f"quality-trainer:{session.pk}")
+
+
+@transaction.atomic
+def hot_link_after_signing(*, slot) -> str | None:
+    """Once a trainee signed the session's last half-day, their own hot questionnaire, offered
+    on the confirmation page (the e-mail at completion still goes if they do not answer there).
+    None for another half-day, or once answered."""
+    from .signing import half_days
+
+    halves = half_days(slot.session)
+    if not halves or (halves[-1][0].pk, halves[-1][1]) != (slot.day_id, slot.half):
+        return None
+    response = _response_for(slot.trainee, Kind.HOT)
+    if response.submitted_at is not None:
+        return None
+    return reverse("quality_questionnaire", args=[make_token(response)])
 
 
 def _remind(response: QuestionnaireResponse) -> bool:
@@ -312,9 +336,10 @@ def quality_daily(today: dt.date | None = None) -> dict[str, int]:
     upcoming = TrainingSession.objects.filter(
         status__in=[TrainingSession.Status.VALIDATED, TrainingSession.Status.FUNDED]
     ).annotate(first=Min("days__date"))
-    for session in upcoming.filter(
-        first__gte=today, first__lte=today + timedelta(days=convocation_days())
-    ):
+    due = upcoming.filter(first__gte=today, first__lte=today + timedelta(days=convocation_days()))
+    if due.exists():
+        organisation_pdf("reglement", render=True)  # outside the transactions below
+    for session in due:
         with transaction.atomic():
             counts["convocations"] += convocation_send(session=session)
     completed = TrainingSession.objects.filter(status=TrainingSession.Status.COMPLETED)
@@ -437,6 +462,44 @@ def assessment_record(
     )
     log_action(session, "quality.assessed", actor=actor)
     return len(trainees) * len(objectives)
+
+
+def assessment_merge(
+    *, session: TrainingSession, trainees: list[Trainee], results: dict[tuple[int, int], str]
+) -> int:
+    """Record the results given ((trainee id, objective position) → result), keeping those not
+    given (from the quality page). Called inside the completion's transaction."""
+    objectives = objectives_of(session)
+    ids = {t.pk for t in trainees}
+    given = {}
+    for (trainee_id, position), result in results.items():
+        if trainee_id not in ids or not 0 <= position < len(objectives):
+            raise DomainError("Un résultat ne correspond à aucun stagiaire ou objectif.")
+        if result not in ObjectiveResult.values:
+            raise DomainError("Choisissez « acquis », « partiellement acquis » ou « non acquis ».")
+        given[(trainee_id, position)] = result
+    for trainee_id in {t for t, _ in given}:
+        ObjectiveAssessment.objects.filter(
+            trainee_id=trainee_id, position__in=[p for t, p in given if t == trainee_id]
+        ).delete()
+    ObjectiveAssessment.objects.bulk_create(
+        ObjectiveAssessment(trainee_id=t, position=p, objective=objectives[p], result=r)
+        for (t, p), r in sorted(given.items())
+    )
+    return len(given)
+
+
+def assessment_missing(session: TrainingSession, trainees: list[Trainee]) -> list[str]:
+    """The trainees (names) with an objective not assessed: none is assumed acquired."""
+    positions = set(range(len(objectives_of(session))))
+    done: dict[int, set[int]] = {}
+    for trainee_id, position in ObjectiveAssessment.objects.filter(
+        trainee__in=trainees
+    ).values_list("trainee_id", "position"):
+        done.setdefault(trainee_id, set()).add(position)
+    return [
+        f"{t.first_name} {t.last_name}" for t in trainees if not positions <= done.get(t.pk, set())
+    ]
 
 
 # --- Complaints ----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.utils import timezone
 from stream_zip import ZIP_64, stream_zip
 
 from ganapati import csvsafe
+from ganapati.filenames import safe_component
+from ganapati.models import TrainerQualification
 
 from .models import (
     Complaint,
@@ -104,15 +106,53 @@ SUMMARY_HEADER = ["session", "intitulé", "statut", "stagiaires", "objectifs",
                   "évaluations d'objectifs", "réclamations"]  # fmt: skip
 
 
+QUALIFICATION_HEADER = ["type", "intitulé", "détails", "obtenu le", "expire le", "justificatif",
+                        "SHA-256 du justificatif"]  # fmt: skip
+
+
+def _read_chunks(name: str) -> Iterator[bytes]:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            yield chunk
+
+
+def _trainer_members(trainer_id: int) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """Indicators 21–22: a trainer's qualifications (CSV) and their PDF proofs, once per export."""
+    qualifications = list(
+        TrainerQualification.objects.filter(trainer_id=trainer_id).select_related("trainer")
+    )
+    if not qualifications:
+        return
+    trainer = qualifications[0].trainer
+    base = f"formateurs/{safe_component(trainer.get_full_name() or trainer.email)}-{trainer_id}/"
+    rows = [QUALIFICATION_HEADER]
+    for q in qualifications:
+        proof = f"{q.pk}-{safe_component(q.original_name or 'justificatif.pdf')}" if q.file else ""
+        rows.append([q.get_kind_display(), q.title, q.details,
+                     q.obtained_on.strftime("%d/%m/%Y") if q.obtained_on else "",
+                     q.expires_on.strftime("%d/%m/%Y") if q.expires_on else "",
+                     proof, q.sha256])  # fmt: skip
+        if q.file:
+            yield base + proof, _read_chunks(q.file.name)
+    yield base + "qualifications.csv", iter((_csv(rows),))
+
+
 def quality_export(start: dt.date, end: dt.date) -> Iterator[bytes]:
     """The ZIP, member by member: memory stays flat however many sessions the period holds."""
     now = timezone.now()
 
     def members():
         summary = [SUMMARY_HEADER]
+        trainers: set[int] = set()
         for session in sessions_in(start, end).iterator(chunk_size=50):
+            trainers.add(session.trainer_id)
             for path, content in _session_members(session, summary):
                 yield path, now, 0o600, ZIP_64, (content,)
+        for trainer_id in sorted(trainers):
+            for path, chunks in _trainer_members(trainer_id):
+                yield path, now, 0o600, ZIP_64, chunks
         complaints = Complaint.objects.filter(
             received_at__date__gte=start, received_at__date__lte=end
         )

@@ -3,6 +3,8 @@ the trainer's quality page of a session, the complaint form, the organisation's 
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404
@@ -16,6 +18,7 @@ from ganapati.orgdocs import organisation_document_current
 from ganapati.permissions import role_required
 
 from . import quality, selectors
+from .documents import organisation_pdf
 from .links import LinkError
 from .models import Complaint, ObjectiveResult, QuestionnaireKind
 
@@ -36,6 +39,12 @@ INTROS = {
 }
 
 
+def _complaint_origin(response) -> str:
+    return {QuestionnaireKind.CLIENT: "client", QuestionnaireKind.TRAINER: "trainer"}.get(
+        response.kind, "trainee"
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def questionnaire(request, token):
     try:
@@ -45,7 +54,8 @@ def questionnaire(request, token):
             request, "sessions/quality/link_invalid.html", {"message": exc.message}, status=404
         )
     if response.submitted_at is not None:
-        return render(request, "sessions/quality/thanks.html", {"response": response})
+        context = {"response": response, "complaint_origin": _complaint_origin(response)}
+        return render(request, "sessions/quality/thanks.html", context)
     error = None
     if request.method == "POST":
         try:
@@ -63,7 +73,8 @@ def questionnaire(request, token):
         request,
         "sessions/quality/questionnaire.html",
         {"response": response, "session": response.session, "questions": questions,
-         "scale": quality.SCALE, "intro": INTROS[response.kind], "error": error},
+         "scale": quality.SCALE, "intro": INTROS[response.kind], "error": error,
+         "complaint_origin": _complaint_origin(response)},
         status=400 if error else 200,
     )  # fmt: skip
 
@@ -100,6 +111,7 @@ def session_quality(request, pk):
                 quality.assessment_record(session=session, actor=request.user, results=results)
                 messages.success(request, "Évaluation des acquis enregistrée.")
             elif action == "convocation":
+                organisation_pdf("reglement", render=True)  # attached: ready before the service
                 quality.convocation_send(session=session)
                 messages.success(request, "Convocations envoyées aux stagiaires.")
             else:
@@ -152,6 +164,12 @@ def complaint_new(request):
         initial = {"name": request.user.get_full_name(), "email": request.user.email,
                    "origin": {Role.TRAINER: "trainer", Role.CLIENT: "client"}.get(
                        request.user.role, "other")}  # fmt: skip
+    # From a page's "Déposer une réclamation" link: who is writing and about which session.
+    if request.GET.get("origine") in Complaint.Origin.values:
+        initial["origin"] = request.GET["origine"]
+    reference = request.GET.get("session", "").strip().upper()
+    if re.fullmatch(r"S-\d{4}-\d{1,9}", reference):  # shape only: says nothing of what exists
+        initial["reference"] = reference
     form = ComplaintForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -29,6 +29,16 @@ def log_signed_sheet_seal(*, document_id, owner_type, kind, **_):
                data={"document": document.pk, "sha256": document.sha256})  # fmt: skip
 
 
+def send_completion_papers_when_ready(*, owner_type, owner_id, kind, **_):
+    """An attestation or certificate is ready: to the trainee, or (all of them) to the client."""
+    if owner_type != "training_sessions.trainingsession":
+        return
+    from .completion import PAPERS, completion_papers_send
+
+    if kind in PAPERS:
+        completion_papers_send(session_id=owner_id)
+
+
 def detach_contact_when_membership_ends(*, company_id, user_id, **_):
     """Refused or removed from a company: no longer the contact of its sessions in progress."""
     from .services import session_contacts_detach
@@ -41,3 +51,11 @@ def invite_hot_questionnaire(*, session_id, **_):
     from .tasks import quality_hot_invites
 
     quality_hot_invites.delay(session_id)
+
+
+def render_organisation_document(*, kind, **_):
+    """Staff published the règlement intérieur or the CGV: its PDF is rendered by a worker now,
+    ready for the e-mails that attach it."""
+    from .documents import organisation_pdf_request
+
+    organisation_pdf_request(kind)

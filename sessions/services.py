@@ -19,7 +19,7 @@ from ganapati.services import join_request_create, log_action, password_set_url
 from ganapati.uploads import check_pdf
 
 from . import emails, events, links
-from .documents import VALIDATION_PACK
+from .documents import VALIDATION_PACK, organisation_pdf
 from .models import (
     MAX_DAYS,
     Attendance,
@@ -421,7 +421,9 @@ def session_validate(*, session: TrainingSession, actor: User) -> TrainingSessio
 
 
 def validation_pack_send_if_ready(*, session_id: int) -> str:
-    """Once quote, agreement and programme are ready, email them (once) to the client."""
+    """Once quote, agreement and programme are ready, email them (once) to the client, with the
+    current CGV (issue 15) when staff published them."""
+    terms = organisation_pdf("cgv", render=True)  # rendered (once) outside the transaction
     with transaction.atomic():
         session = TrainingSession.objects.select_for_update().get(pk=session_id)
         documents = list(
@@ -441,6 +443,8 @@ def validation_pack_send_if_ready(*, session_id: int) -> str:
              "kind": f"document.{d.kind}"}
             for d in documents
         ]  # fmt: skip
+        if terms:
+            attachments.append(terms)
         emails.session_validated(session, attachments=attachments)
         log_action(session, "documents.sent", actor=None,
                    data={"documents": [d.pk for d in documents]})  # fmt: skip
@@ -600,10 +604,18 @@ def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> 
 
 @transaction.atomic
 def session_complete(
-    *, session: TrainingSession, actor: User, results: dict[int, tuple[bool, str]]
+    *,
+    session: TrainingSession,
+    actor: User,
+    results: dict[int, tuple[bool, str]],
+    assessments: dict[tuple[int, int], str] | None = None,
 ) -> None:
     """The trainer declares the end: each trainee's result is recorded and the certificates
-    and attestations are generated with the hours actually attended."""
+    and attestations are generated with the hours actually attended.
+
+    `assessments` ((trainee id, objective position) → acquired / partly / not_acquired) adds
+    to what the quality page recorded; every trainee who attended must have a result for every
+    objective of the programme (issue 15: nothing is assumed acquired)."""
     session = _lock(session)
     if session.status != Status.RUNNING:
         raise DomainError("Seule une session en cours peut être déclarée terminée.")
@@ -644,6 +656,19 @@ def session_complete(
             + ", ".join(f"{t.first_name} {t.last_name}" for t in missing)
             + "."
         )
+    from .quality import assessment_merge, assessment_missing
+    from .selectors import realised_minutes
+
+    realised = realised_minutes(session)
+    assessment_merge(session=session, trainees=trainees, results=assessments or {})
+    unassessed = assessment_missing(session, [t for t in trainees if realised.get(t.pk, 0) > 0])
+    if unassessed:
+        raise DomainError(
+            "Évaluez les acquis de chaque stagiaire présent, objectif par objectif (acquis, "
+            "partiellement acquis ou non acquis), avant de terminer : "
+            + ", ".join(unassessed)
+            + "."
+        )
     for trainee in trainees:
         acquired, text = results[trainee.pk]
         trainee.competences_acquired = acquired
@@ -654,9 +679,6 @@ def session_complete(
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
     _signed_sheet_request(session, actor=actor)
-    from .selectors import realised_minutes
-
-    realised = realised_minutes(session)
     attended = []
     for trainee in trainees:
         if realised.get(trainee.pk, 0) <= 0:
@@ -687,7 +709,8 @@ def _signed_sheet_request(session: TrainingSession, *, actor: User) -> None:
 
 def sessions_sweep() -> dict[str, int]:
     """Periodic: the validation packs whose three documents are ready but whose email was never
-    queued (the worker that rendered the last one died before its event was handled)."""
+    queued (the worker that rendered the last one died before its event was handled), and the
+    same for the attestations and certificates of completion."""
     from datetime import timedelta
 
     from ganapati.models import OutgoingEmail
@@ -705,6 +728,8 @@ def sessions_sweep() -> dict[str, int]:
     for session_id in recent:
         if f"session-validated:{session_id}:client" not in sent_keys:
             sent += validation_pack_send_if_ready(session_id=session_id) == "sent"
+    from .completion import completion_papers_sweep
     from .signing import links_sweep
 
-    return {"packs_sent": sent, "signing_links": links_sweep()}
+    return {"packs_sent": sent, "signing_links": links_sweep(),
+            "completion_papers": completion_papers_sweep()}  # fmt: skip

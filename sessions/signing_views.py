@@ -15,7 +15,7 @@ from ganapati.models import Role
 from ganapati.permissions import role_required
 from ganapati.services import absolute_url
 
-from . import selectors, signing
+from . import quality, selectors, signing
 from .models import HalfDayClosure, SigningSlot, TrainingSession
 
 SESSION_KEY = "signing_slot"
@@ -181,7 +181,11 @@ def _sign_page(request, slot, *, channel, code=None, actor=None, done_url=None):
             if done_url:
                 messages.success(request, f"Signature de {slot.trainee} enregistrée.")
                 return redirect(done_url)
-            return render(request, "sessions/signing/done.html", {"slot": slot})
+            # Signed on their own phone (personal link or QR code): after the last half-day,
+            # their hot questionnaire, right away (issue 15).
+            hot_url = quality.hot_link_after_signing(slot=slot)
+            return render(request, "sessions/signing/done.html",
+                          {"slot": slot, "hot_url": hot_url})  # fmt: skip
     return render(request, "sessions/signing/sign.html", {
         "slot": slot, "statement": _statement(slot), "ask_code": code is not None,
         "kiosk": actor is not None,

@@ -31,8 +31,16 @@ from .forms import (
     TrainingForm,
     trainee_formset,
 )
-from .models import MAX_DAYS, Attendance, SessionDay, TrainingSession
+from .models import (
+    MAX_DAYS,
+    Attendance,
+    ObjectiveAssessment,
+    ObjectiveResult,
+    SessionDay,
+    TrainingSession,
+)
 from .next_steps import CLIENT, TRAINER, next_step, next_steps, next_steps_detailed
+from .quality import objectives_of
 from .states import SESSION_STATES
 
 PAGE_SIZE = 20
@@ -100,7 +108,11 @@ def trainer_home(request):
     active = list(
         mine.exclude(status=TrainingSession.Status.CANCELLED).order_by("-created_at")[:50]
     )
-    detailed = next_steps_detailed(active)
+    # One pass of the next-step rules over the page's rows and the active ones together.
+    union = {s.pk: s for s in active}
+    for s in page.object_list:
+        union.setdefault(s.pk, s)
+    detailed = next_steps_detailed(union.values())
     waiting = [(s, detailed[s.pk][1]) for s in active if detailed[s.pk][0] == TRAINER]
     calendar_url = (
         absolute_url(reverse("trainer_calendar", args=[profile.calendar_token]))
@@ -115,7 +127,7 @@ def trainer_home(request):
             "status": status,
             "query": query,
             "statuses": TrainingSession.Status.choices,
-            "next_steps": next_steps(page.object_list, viewer=TRAINER),
+            "next_steps": {s.pk: detailed[s.pk][1] for s in page.object_list},
             "missing_payout": profile.missing_payout_fields,
             "counters": [
                 (value, label, counts.get(value, 0))
@@ -719,24 +731,58 @@ def session_attendance(request, pk):
 def session_complete(request, pk):
     session = _trainer_session(request, pk)
     trainees = list(session.trainees.all())
+    objectives = objectives_of(session)
+    error = None
     if request.method == "POST":
         results = {}
         for t in trainees:
             choice = request.POST.get(f"acquired-{t.pk}")
             if choice in ("yes", "no"):
                 results[t.pk] = (choice == "yes", request.POST.get(f"result-{t.pk}", ""))
+        assessments = {
+            (t.pk, i): request.POST[f"obj-{t.pk}-{i}"]
+            for t in trainees
+            for i in range(len(objectives))
+            if request.POST.get(f"obj-{t.pk}-{i}")
+        }
         try:
-            services.session_complete(session=session, actor=request.user, results=results)
+            services.session_complete(
+                session=session, actor=request.user, results=results, assessments=assessments
+            )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            # Shown on the page itself, which keeps everything typed (nothing is recorded).
+            error = exc.message
         else:
             messages.success(
                 request, "Session terminée : certificats et attestations sont générés."
             )
             return redirect("session_detail", pk=session.pk)
     realised = selectors.realised_minutes(session)
-    rows = [{"trainee": t, "minutes": realised.get(t.pk, 0)} for t in trainees]
-    return render(request, "sessions/session_complete.html", {"session": session, "rows": rows})
+    recorded = {
+        (a.trainee_id, a.position): a.result
+        for a in ObjectiveAssessment.objects.filter(trainee__in=trainees)
+    }
+    posted = request.POST
+    rows = [
+        {
+            "trainee": t,
+            "minutes": realised.get(t.pk, 0),
+            "acquired": posted.get(f"acquired-{t.pk}", ""),
+            "result": posted.get(f"result-{t.pk}", t.assessment_result),
+            "objectives": [
+                {"position": i, "label": label,
+                 "value": posted.get(f"obj-{t.pk}-{i}") or recorded.get((t.pk, i), "")}
+                for i, label in enumerate(objectives)
+            ],
+        }
+        for t in trainees
+    ]  # fmt: skip
+    return render(
+        request,
+        "sessions/session_complete.html",
+        {"session": session, "rows": rows, "error": error, "choices": ObjectiveResult.choices},
+        status=400 if error else 200,
+    )
 
 
 # --- Documents of a session (the rights are those of the session) ------------------------------

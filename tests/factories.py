@@ -194,3 +194,12 @@ def invoicing_funder(funder, **overrides):
         setattr(funder, field, value)
     funder.save()
     return funder
+
+
+def assessed(session, result: str = "acquired") -> dict:
+    """Every trainee's result for every objective of the programme, as the trainer enters them
+    before completing (issue 15: none is assumed)."""
+    from sessions.quality import objectives_of
+
+    objectives = objectives_of(session)
+    return {(t.pk, i): result for t in session.trainees.all() for i in range(len(objectives))}

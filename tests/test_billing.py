@@ -2,11 +2,13 @@
 
 import io
 import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.db import connection, transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -20,7 +22,7 @@ from sessions import services as sessions
 from tests import clock
 
 from .conftest import form_token_in, login, require
-from .factories import TrainingSessionFactory, attach_client, invoicing_funder
+from .factories import TrainingSessionFactory, assessed, attach_client, invoicing_funder
 from .test_documents import pdf_text
 
 
@@ -46,7 +48,8 @@ def completed_session(trainer, client_user, *, decision="total", granted="2800",
     sessions.attendance_record(session=session, actor=trainer,
                                present=set(halves[absent_half_days:]))  # fmt: skip
     results = {t.pk: (True, "") for t in session.trainees.all()}
-    sessions.session_complete(session=session, actor=trainer, results=results)
+    sessions.session_complete(session=session, actor=trainer, results=results,
+                              assessments=assessed(session))  # fmt: skip
     render_certificates(session)
     return session
 
@@ -218,7 +221,9 @@ def test_numbers_have_no_gap_and_no_duplicate_under_concurrent_issues(
             barrier.wait()
             for invoice in chunk:
                 with transaction.atomic():
-                    services._assign_number(invoice)
+                    series = services._assign_number(invoice)  # provisional number
+                    time.sleep(0.02)  # the checks run here, concurrently, before the lock
+                    services._take_number(invoice, series)
                     invoice.save()
                     if invoice.pk % 5 == 0:
                         # A failed issue rolls its number back with it: no gap.
@@ -571,8 +576,19 @@ def test_staff_export_many_sessions_through_a_worker_and_get_the_link_by_email(
     names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
     assert any(n.startswith(session.reference) for n in names)
     assert any(n.startswith(other.reference) for n in names)
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Disposition"] == f'attachment; filename="audit-{job.pk}.zip"'
+
+    # Behind nginx (DOWNLOAD_ACCEL_PREFIX): the web worker only names the file; nginx sends it.
+    with override_settings(DOWNLOAD_ACCEL_PREFIX="/_media/"):
+        response = client.get(link)
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_media/exports/audit-{job.pk}.zip"
+    assert response["Content-Disposition"] == f'attachment; filename="audit-{job.pk}.zip"'
     login(client, trainer)
     assert client.get(link, follow=True).status_code == 403
+    with override_settings(DOWNLOAD_ACCEL_PREFIX="/_media/"):
+        assert "X-Accel-Redirect" not in client.get(link)
 
 
 def test_a_bank_statement_is_matched_to_invoices_and_confirmed_row_by_row(

@@ -289,6 +289,8 @@ def test_pec_upload_staff_validation_green_light_attendance_and_certificates(
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/terminer/")
     for radio in page.get_by_label("Compétences acquises", exact=True).all():
         radio.check()
+    for radio in page.get_by_label("Acquis", exact=True).all():  # each objective (issue 15)
+        radio.check()
     page.get_by_role("button", name="Déclarer la session terminée").click()
     page.wait_for_load_state()
     assert "Session terminée" in page.content()

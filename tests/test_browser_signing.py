@@ -142,6 +142,8 @@ def test_a_half_day_signed_by_qr_code_link_and_marked_absent_then_countersigned_
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/terminer/")
     for radio in page.get_by_label("Compétences acquises", exact=True).all():
         radio.check()
+    for radio in page.get_by_label("Acquis", exact=True).all():  # each objective (issue 15)
+        radio.check()
     page.get_by_role("button", name="Déclarer la session terminée").click()
     page.wait_for_load_state()
     assert "n'est pas close" in page.content() or "n&#x27;est pas close" in page.content()
@@ -159,6 +161,8 @@ def test_a_half_day_signed_by_qr_code_link_and_marked_absent_then_countersigned_
     clock.after(session)
     page.goto(f"{live_server.url}/formateur/sessions/{session.pk}/terminer/")
     for radio in page.get_by_label("Compétences acquises", exact=True).all():
+        radio.check()
+    for radio in page.get_by_label("Acquis", exact=True).all():  # each objective (issue 15)
         radio.check()
     page.get_by_role("button", name="Déclarer la session terminée").click()
     page.wait_for_load_state()

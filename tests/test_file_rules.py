@@ -30,7 +30,12 @@ EXPECTED = {
     "document.programme": {"trainer", "client", "staff"},
     "document.emargement": {"trainer", "client", "staff", "funder"},
     "document.certificat": {"trainer", "client", "staff", "funder"},
-    "document.attestation": {"trainer", "client", "staff"},
+    # The trainee (no account) receives their own attestation: the addressee it is about.
+    "document.attestation": {"trainer", "client", "staff", "addressee"},
+    # The organisation's rules and terms: to the session's parties; the rules also to each
+    # trainee with their convocation.
+    "document.reglement": {"trainer", "client", "staff", "addressee"},
+    "document.cgv": {"trainer", "client", "staff"},
     "attendance_scan": {"trainer", "client", "staff", "funder"},
     # Electronic attendance: the signed sheet and its evidence log are proofs like the scan.
     "document.emargement_signe": {"trainer", "client", "staff", "funder"},
@@ -42,6 +47,8 @@ EXPECTED = {
     "payment.funder": {"trainer", "staff"},
     "trainer_invoice": {"trainer", "staff"},
     "sepa": {"staff"},
+    # A trainer's CV and proofs of qualification: that trainer and staff.
+    "qualification": {"trainer", "staff"},
     "audit_export": {"staff"},
     "bpf": {"staff"},
     "appointment.invitation": {"addressee"},
@@ -192,9 +199,38 @@ def test_every_e_mail_attachment_went_to_someone_allowed_to_see_it(world, staff,
         for attachment in email.attachments:
             kinds.add(attachment["kind"])
             for address in [*email.to, *email.cc]:
+                about = [a.lower() for a in attachment.get("about", [])]
+                if "addressee" in EXPECTED[attachment["kind"]] and address.lower() in about:
+                    continue  # a file about that very person (their own attestation)
                 party = files.party_of_address(address)
                 assert party in EXPECTED[attachment["kind"]], (address, attachment["kind"])
-    assert {"document.devis", "invoice.funder", "invoice.company"} <= kinds
+    assert {"document.devis", "invoice.funder", "invoice.company", "document.attestation",
+            "document.certificat"} <= kinds  # fmt: skip
+    attestations = [e for e in sent if e.attachments[0]["kind"] == "document.attestation"]
+    assert sorted(e.to[0] for e in attestations) == ["stagiaire0@exemple.fr",
+                                                      "stagiaire1@exemple.fr"]  # fmt: skip
+
+
+def test_a_trainees_attestation_cannot_be_e_mailed_to_another_trainee_or_an_outsider(world):
+    from ganapati.services import mail_queue
+
+    session = world[0]
+    first = session.trainees.get(email="stagiaire0@exemple.fr")
+    document = Document.objects.for_owner(session).for_subject(first).get(kind="attestation")
+    attachment = {"name": document.file.name, "filename": "a.pdf", "mimetype": "application/pdf",
+                  "kind": "document.attestation", "about": [first.email]}  # fmt: skip
+    before = OutgoingEmail.objects.count()
+    for to in ["stagiaire1@exemple.fr", "inconnu@exemple.fr"]:
+        with pytest.raises(files.AttachmentNotAllowed):
+            mail_queue(key=f"leak-{to}", template="session_attestation", to=[to],
+                       context={"session": session, "trainee": first},
+                       attachments=[attachment])  # fmt: skip
+    # Without saying whom it is about, not even the trainee may receive it.
+    with pytest.raises(files.AttachmentNotAllowed):
+        mail_queue(key="leak-no-about", template="session_attestation", to=[first.email],
+                   context={"session": session, "trainee": first},
+                   attachments=[{**attachment, "about": []}])  # fmt: skip
+    assert OutgoingEmail.objects.count() == before
 
 
 def test_an_attachment_to_someone_outside_its_audience_is_refused_before_anything_is_written(

@@ -20,7 +20,7 @@ from sessions import services as sessions
 from sessions.models import SessionDay
 from tests import clock
 
-from .factories import TrainingSessionFactory, invoicing_funder
+from .factories import TrainingSessionFactory, assessed, invoicing_funder
 from .test_money_properties import run_case
 
 CENT = Decimal("0.01")
@@ -200,8 +200,9 @@ def test_no_certificate_for_a_trainee_absent_throughout(
         present={(present.pk, d.pk, h) for d in session.days.all() for h in ("am", "pm")},
     )
     sessions.session_complete(
-        session=session, actor=trainer, results={t.pk: (True, "") for t in (absent, present)}
-    )
+        session=session, actor=trainer, results={t.pk: (True, "") for t in (absent, present)},
+        assessments={k: v for k, v in assessed(session).items() if k[0] == present.pk},
+    )  # fmt: skip
     subjects = set(
         Document.objects.for_owner(session)
         .filter(kind="certificat")
@@ -293,8 +294,9 @@ def test_one_partial_pec_session_with_an_absence_shows_the_same_minutes_and_amou
     with capture(execute=True):
         sessions.attendance_record(session=session, actor=trainer, present=present)
         sessions.session_complete(
-            session=session, actor=trainer, results={t.pk: (True, "") for t in (absent, other)}
-        )
+            session=session, actor=trainer, results={t.pk: (True, "") for t in (absent, other)},
+            assessments=assessed(session),
+        )  # fmt: skip
     render_certificates(session)
     certificate = Document.objects.for_owner(session).for_subject(absent).get(kind="certificat")
     assert "10 h 30" in text(certificate)

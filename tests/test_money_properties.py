@@ -23,7 +23,7 @@ from sessions.models import SessionDay, Trainee
 from sessions.selectors import realised_minutes
 from tests import clock
 
-from .factories import TrainingSessionFactory, invoicing_funder, next_monday
+from .factories import TrainingSessionFactory, assessed, invoicing_funder, next_monday
 
 CENT = Decimal("0.01")
 money = st.integers(min_value=0, max_value=5_000_000).map(lambda c: Decimal(c) / 100)
@@ -196,8 +196,9 @@ def run_case(case, trainer, client_user, staff):
     present = {cell for i, cell in enumerate(cells) if i not in case["absences"]}
     sessions.attendance_record(session=session, actor=trainer, present=present)
     sessions.session_complete(
-        session=session, actor=trainer, results={t.pk: (True, "") for t in session.trainees.all()}
-    )
+        session=session, actor=trainer, results={t.pk: (True, "") for t in session.trainees.all()},
+        assessments=assessed(session),
+    )  # fmt: skip
     from .test_billing import render_certificates
 
     render_certificates(session)

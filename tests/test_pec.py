@@ -20,7 +20,7 @@ from sessions.models import Attendance
 from tests import clock
 
 from .conftest import login, post_form
-from .factories import TrainingSessionFactory, attach_client
+from .factories import TrainingSessionFactory, assessed, attach_client
 
 
 def pdf_bytes(*, encrypt=False, javascript=False) -> bytes:
@@ -292,6 +292,8 @@ def test_attendance_and_completion_give_certificates_with_the_attended_hours(
     assert Attendance.objects.filter(session=validated, present=False).count() == 1
     data = {f"acquired-{t.pk}": "yes" for t in (absent, present)}
     data[f"result-{absent.pk}"] = "Objectifs atteints."
+    # Each objective of each trainee, assessed by the trainer (issue 15: none by default).
+    data.update({f"obj-{t}-{i}": r for (t, i), r in assessed(validated).items()})
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("session_complete", args=[validated.pk]), data)
     validated.refresh_from_db()

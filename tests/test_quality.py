@@ -21,6 +21,7 @@ from ganapati.errors import DomainError
 from ganapati.models import OutgoingEmail
 from sessions import quality
 from sessions import services as sessions
+from sessions import signing as attendance
 from sessions.models import (
     Complaint,
     ObjectiveAssessment,
@@ -32,8 +33,9 @@ from sessions.models import (
 from tests import clock
 
 from .conftest import login
-from .factories import TrainingSessionFactory, attach_client
+from .factories import TrainingSessionFactory, assessed, attach_client
 from .test_billing import completed_session
+from .test_signing import running as running  # fixture: a started session, three trainees
 
 LINK = re.compile(r"https?://[^\s\"<]+/questionnaire/[^\s\"<]+/")
 
@@ -45,8 +47,10 @@ def validated_session(trainer, client_user):
     return session
 
 
-def run_to_completion(session, trainer, *, before_complete=None):
-    """A validated session funded, started, attended in full and completed at its dates."""
+def run_to_completion(session, trainer, *, before_complete=None, complete=True):
+    """A validated session funded, started, attended in full and completed at its dates (every
+    objective acquired, unless `before_complete` assessed them; `complete=False` stops just
+    before)."""
     from funding.models import FundingRequest
 
     from .factories import invoicing_funder
@@ -65,8 +69,12 @@ def run_to_completion(session, trainer, *, before_complete=None):
     sessions.attendance_record(session=session, actor=trainer, present=present)
     if before_complete:
         before_complete()
+    if not complete:
+        return
     results = {t.pk: (True, "") for t in session.trainees.all()}
-    sessions.session_complete(session=session, actor=trainer, results=results)
+    assessments = None if before_complete else assessed(session)  # else assessed by the hook
+    sessions.session_complete(session=session, actor=trainer, results=results,
+                              assessments=assessments)  # fmt: skip
 
 
 def emails(template):
@@ -269,9 +277,11 @@ def test_the_trainer_assesses_each_objective_and_none_is_assumed(
     ]
     t0, t1 = session.trainees.all()
     partial = {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired"}
+    before = set(ObjectiveAssessment.objects.values_list("trainee", "position", "result"))
     with pytest.raises(DomainError, match="Stagiaire1 Martin"):
         quality.assessment_record(session=session, actor=trainer, results=partial)
-    assert ObjectiveAssessment.objects.count() == 0
+    after = set(ObjectiveAssessment.objects.values_list("trainee", "position", "result"))
+    assert after == before  # a refused record changes nothing
     login(client, trainer)
     url = reverse("session_quality", args=[session.pk])
     client.post(url, {"action": "assessment", f"obj-{t0.pk}-0": "acquired",
@@ -459,3 +469,321 @@ def test_the_programme_figures_cost_a_fixed_number_of_queries(
     url = reverse("programme_public", args=[programme.pk])
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+# --- No completion before the assessment of what was learnt -------------------------------------
+
+
+def test_completion_is_refused_while_a_present_trainee_has_an_objective_not_assessed(
+    trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    t0, t1 = session.trainees.all()
+    only_first = {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired"}
+    run_to_completion(session, trainer, complete=False)
+    with pytest.raises(DomainError, match=r"avant de terminer : Stagiaire1 Martin\.$"):
+        sessions.session_complete(
+            session=session, actor=trainer, results={t.pk: (True, "") for t in (t0, t1)},
+            assessments=only_first,
+        )  # fmt: skip
+    session.refresh_from_db()
+    assert session.status == "running"
+    assert ObjectiveAssessment.objects.count() == 0  # nothing recorded, nothing assumed
+    sessions.session_complete(
+        session=session, actor=trainer, results={t.pk: (True, "") for t in (t0, t1)},
+        assessments={**only_first, (t1.pk, 1): "not_acquired"},
+    )  # fmt: skip
+    session.refresh_from_db()
+    assert session.status == "completed"
+    got = {(a.trainee_id, a.position): a.result for a in ObjectiveAssessment.objects.all()}
+    assert got == {(t0.pk, 0): "acquired", (t0.pk, 1): "partly", (t1.pk, 0): "acquired",
+                   (t1.pk, 1): "not_acquired"}  # fmt: skip
+
+
+def test_the_completion_page_says_what_is_missing_and_keeps_what_was_typed(
+    client, trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    t0, t1 = session.trainees.all()
+    url = reverse("session_complete", args=[session.pk])
+    run_to_completion(session, trainer, complete=False)
+    login(client, trainer)
+    page = client.get(url).content.decode()
+    # Nothing is ticked by default: neither an objective nor the overall result.
+    assert "checked" not in page
+    assert page.count('value="acquired"') == 4  # two trainees × two objectives
+    data = {
+        f"acquired-{t0.pk}": "yes", f"acquired-{t1.pk}": "no",
+        f"result-{t1.pk}": "Doit revoir la méthode SMART.",
+        f"obj-{t0.pk}-0": "acquired", f"obj-{t0.pk}-1": "partly",
+        f"obj-{t1.pk}-0": "not_acquired",
+    }  # fmt: skip
+    refused = client.post(url, data)
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "Évaluez les acquis de chaque stagiaire présent" in text and "Stagiaire1 Martin" in text
+    # What was typed is still there: the ticked results and the comment.
+    assert f'name="obj-{t0.pk}-1" value="partly" checked' in text
+    assert f'name="obj-{t1.pk}-0" value="not_acquired" checked' in text
+    assert f'name="acquired-{t1.pk}" value="no" checked' in text
+    assert "Doit revoir la méthode SMART." in text
+    assert ObjectiveAssessment.objects.count() == 0
+    session.refresh_from_db()
+    assert session.status == "running"
+    done = client.post(url, {**data, f"obj-{t1.pk}-1": "acquired"})
+    assert done.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "completed" and ObjectiveAssessment.objects.count() == 4
+
+
+# --- The règlement intérieur and the CGV, attached ------------------------------------------------
+
+
+def _pdf_attachments(message) -> dict[str, str]:
+    from .test_documents import pdf_text
+
+    return {name: pdf_text(content) for name, content, mimetype in message.attachments
+            if mimetype == "application/pdf"}  # fmt: skip
+
+
+def test_the_convocation_attaches_the_current_rules_to_each_trainee_and_the_contact(
+    trainer, client_user, organisation, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from ganapati.orgdocs import organisation_document_publish
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for text in ["Article 1 : ponctualité.", "Article 1 : ponctualité. Article 2 : sécurité."]:
+            organisation_document_publish(kind="reglement", text=text,
+                                          valid_from=dt.date(2026, 1, 1), actor=staff)  # fmt: skip
+        session = validated_session(trainer, client_user)
+    from documents.models import Document
+
+    # The current version had its PDF rendered by a worker on publication, ready for e-mails.
+    (rules,) = Document.objects.filter(kind="reglement", status="ready")
+    assert rules.title == "Règlement intérieur version 2"
+    mailoutbox.clear()
+    first = min(d.date for d in session.days.all())
+    clock.at(dt.datetime.combine(first - dt.timedelta(days=7), dt.time(7, 30)))
+    with django_capture_on_commit_callbacks(execute=True):
+        quality.quality_daily()
+    convocations = [m for m in mailoutbox if m.subject.startswith(("Convocation", "Copie"))]
+    assert sorted(m.to[0] for m in convocations) == sorted(
+        ["stagiaire0@exemple.fr", "stagiaire1@exemple.fr", client_user.email]
+    )
+    for message in convocations:
+        ((name, text),) = _pdf_attachments(message).items()
+        assert name.startswith("Règlement intérieur version 2")
+        assert "Article 2 : sécurité." in text and "Règlement intérieur" in text
+        assert "en pièce jointe" in message.body
+
+
+def test_without_published_rules_the_convocation_leaves_with_the_link_only(
+    trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    for mail in emails("quality_convocation"):
+        assert mail.attachments == [] and "/organisme/reglement/" in mail.body_text
+
+
+def test_the_quote_and_agreement_e_mail_attaches_the_current_terms_of_sale(
+    trainer, client_user, organisation, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from ganapati.orgdocs import organisation_document_publish
+
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation_document_publish(kind="cgv", text="Article 1 : les prix sont nets de TVA.",
+                                      valid_from=dt.date(2026, 1, 1), actor=staff)  # fmt: skip
+        validated_session(trainer, client_user)
+    packs = [m for m in mailoutbox if "devis, convention et programme" in m.subject]
+    assert sorted(m.to[0] for m in packs) == sorted([client_user.email, trainer.email])
+    for message in packs:
+        attached = _pdf_attachments(message)
+        assert len(attached) == 4
+        (terms,) = [text for name, text in attached.items()
+                    if name.startswith("Conditions générales de vente")]  # fmt: skip
+        assert "Article 1 : les prix sont nets de TVA." in terms
+        assert "conditions générales de vente" in message.body
+
+
+# --- The hot questionnaire on the last half-day's signing page ----------------------------------
+
+
+def test_after_signing_the_last_half_day_a_trainee_is_offered_their_own_hot_questionnaire(
+    running,
+    client,  # noqa: F811  (the fixture imported above)
+):
+    from .test_signing import data_url, drawn, slots_of
+
+    def sign_by_link(day_index, half, position):
+        day = running.days.order_by("date")[day_index]
+        attendance.halfday_links_send(session=running, day_id=day.pk, half=half)
+        trainee = slots_of(running, day_index, half)[position].trainee
+        mail = OutgoingEmail.objects.filter(template="signing_link", to=[trainee.email]).latest(
+            "pk"
+        )
+        url = re.search(r"https?://\S+/emargement/lien/\S+/", mail.body_text).group(0)
+        page = client.post(url[url.index("/emargement/") :], {"signature": data_url(drawn(5))})
+        assert "votre signature est enregistrée" in page.content.decode()
+        return trainee, page.content.decode()
+
+    _, first_morning = sign_by_link(0, "am", 0)
+    assert "questionnaire de satisfaction" not in first_morning  # not the last half-day
+    last = max(d.date for d in running.days.all())
+    clock.at(dt.datetime.combine(last, dt.time(13, 40)))
+    trainee, page = sign_by_link(1, "pm", 1)
+    assert "Répondre au questionnaire de satisfaction" in page
+    link = re.search(r'href="(/questionnaire/[^"]+/)"', page).group(1)
+    questionnaire = client.get(link).content.decode()
+    assert "Votre satisfaction globale" in questionnaire
+    assert client.post(link, {"satisfaction": "5", "objectives": "4"}).status_code == 302
+    (answer,) = QuestionnaireResponse.objects.filter(kind="hot", submitted_at__isnull=False)
+    assert answer.trainee == trainee and answer.satisfaction == 5  # their own
+    # Answered: at completion nobody asks them again.
+    quality.hot_invites(session_id=running.pk)
+    asked = [m.to[0] for m in emails("quality_questionnaire")]
+    assert trainee.email not in asked
+
+
+# --- A complaint from every page of the people concerned ----------------------------------------
+
+COMPLAINT_LINK = re.compile(r'<a href="(/reclamation/[^"]*)">Déposer une réclamation</a>')
+
+
+def test_a_complaint_link_on_each_persons_pages_opens_the_form_for_that_session(
+    client, trainer, client_user, organisation
+):
+    session = validated_session(trainer, client_user)
+    quality.convocation_send(session=session)
+    mail = next(m for m in emails("quality_convocation") if m.to == ["stagiaire0@exemple.fr"])
+    ref = session.reference
+    pages = {"trainee": [path_of(mail)]}
+    pages["client"] = [reverse("client_home"), reverse("client_session_detail", args=[session.pk])]
+    pages["trainer"] = [reverse("trainer_home"), reverse("session_detail", args=[session.pk])]
+    for origin, urls in pages.items():
+        if origin != "trainee":
+            login(client, client_user if origin == "client" else trainer)
+        for url in urls:
+            page = client.get(url)
+            assert page.status_code == 200, url
+            link = COMPLAINT_LINK.search(page.content.decode())
+            assert link, (origin, url)
+            href = link.group(1).replace("&amp;", "&")
+            assert f"origine={origin}" in href
+            assert (f"session={ref}" in href) == (url not in (reverse("client_home"),
+                                                              reverse("trainer_home")))  # fmt: skip
+        client.logout()
+
+    # The trainee follows it from their questionnaire: the form knows the session.
+    form = client.get(f"/reclamation/?session={ref}&origine=trainee").content.decode()
+    assert f'value="{ref}"' in form and '<option value="trainee" selected>' in form
+    done = client.post("/reclamation/", {
+        "origin": "trainee", "name": "Stagiaire0 Martin", "email": "stagiaire0@exemple.fr",
+        "reference": ref, "text": "Le support n'a pas été envoyé.",
+    })  # fmt: skip
+    assert done.status_code == 200 and "Réclamation reçue" in done.content.decode()
+    complaint = Complaint.objects.get()
+    assert (complaint.session, complaint.origin) == (session, "trainee")
+    assert client.get("/reclamation/?session=<script>&origine=pirate").status_code == 200
+
+
+def test_staff_download_the_auditor_export_from_the_admin_and_nobody_else_can(
+    client, staff, trainer, client_user, organisation
+):
+    session = completed_session(trainer, client_user)
+    _answer_hot(session, [5, 2])
+    clock.back()
+    first = min(d.date for d in session.days.all())
+    export = reverse("admin:training_sessions_complaint_auditor_export")
+    period = f"{export}?du={first:%d/%m/%Y}&au={first:%d/%m/%Y}"
+    for outsider in (None, trainer, client_user):
+        client.logout()
+        if outsider is not None:
+            login(client, outsider)
+        for url in (export, period):
+            response = client.get(url)
+            assert response.status_code in (302, 403), (outsider, url)
+            assert response.get("Content-Type") != "application/zip"
+    client.logout()
+    login(client, staff)
+    changelist = client.get(reverse("admin:training_sessions_complaint_changelist"))
+    assert f'href="{export}"' in changelist.content.decode()
+    assert "Export Qualiopi pour l'auditeur (ZIP)" in changelist.content.decode()
+    form = client.get(export)
+    assert form.status_code == 200 and "Télécharger le ZIP" in form.content.decode()
+    response = client.get(period)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert f"{session.reference}/hot.csv" in archive.namelist()
+    assert "synthese.csv" in archive.namelist()
+    bad = client.get(f"{export}?du=01/05/2026&au=01/01/2026")
+    assert bad.status_code == 400 and "précéder" in bad.content.decode()
+
+
+# --- Questions edited in the admin, row by row ----------------------------------------------------
+
+
+def _rows(questions, extra=3) -> dict:
+    """The admin form's fields for these questions, plus empty rows, as a browser posts them."""
+    data = {"kind": "hot", "_save": "Enregistrer"}
+    for i in range(len(questions) + extra):
+        q = questions[i] if i < len(questions) else {}
+        data.update(
+            {
+                f"q{i}_label": q.get("label", ""),
+                f"q{i}_type": q.get("type", "scale"),
+                f"q{i}_choices": q.get("choices", ""),
+                f"q{i}_key": q.get("key", ""),
+            }
+        )
+        if q.get("optional"):
+            data[f"q{i}_optional"] = "on"
+    return data
+
+
+def test_staff_edit_the_questions_in_a_form_and_a_new_version_is_published(
+    client, staff, organisation
+):
+    login(client, staff)
+    current = quality.questionnaire_current("hot")
+    url = reverse("admin:training_sessions_questionnaire_change", args=[current.pk])
+    page = client.get(url).content.decode()
+    # The questions are fields to fill in, not JSON.
+    assert 'value="Votre satisfaction globale"' in page and "Réponse facultative" in page
+    assert "Liste JSON" not in page
+    posted = _rows([
+        {"label": "Votre satisfaction globale", "type": "scale", "key": "satisfaction"},
+        {"label": "", "type": "scale", "key": "objectives"},  # emptied: removed
+        {"label": "Un commentaire, une suggestion", "type": "text", "key": "comment",
+         "optional": True},
+        {"label": "Le rythme était-il adapté ?", "type": "choice",
+         "choices": "Trop lent\nAdapté\nTrop rapide"},
+    ])  # fmt: skip
+    assert client.post(url, posted).status_code == 302
+    latest = quality.questionnaire_current("hot")
+    assert latest.version == 2
+    assert latest.questions == [
+        {"key": "satisfaction", "label": "Votre satisfaction globale", "type": "scale"},
+        {"key": "comment", "label": "Un commentaire, une suggestion", "type": "text",
+         "optional": True},
+        {"key": "le_rythme_etait_il_adapte", "label": "Le rythme était-il adapté ?",
+         "type": "choice", "choices": ["Trop lent", "Adapté", "Trop rapide"]},
+    ]  # fmt: skip
+    current.refresh_from_db()
+    assert len(current.questions) == 3  # version 1 unchanged: its answers keep their questions
+
+
+def test_a_list_question_without_choices_is_refused_in_french_and_nothing_is_published(
+    client, staff, organisation
+):
+    login(client, staff)
+    add = reverse("admin:training_sessions_questionnaire_add") + "?kind=hot"
+    page = client.get(add).content.decode()
+    assert 'value="Les objectifs annoncés ont-ils été atteints ?"' in page  # from the current
+    before = Questionnaire.objects.count()
+    page = client.post(add, _rows([{"label": "Votre niveau", "type": "choice", "choices": ""}]))
+    assert page.status_code == 200
+    assert "La question « Votre niveau » n&#x27;a pas de choix." in page.content.decode()
+    empty = client.post(add, _rows([])).content.decode()  # no question at all
+    assert "Indiquez au moins une question." in empty
+    assert Questionnaire.objects.count() == before

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -129,6 +131,30 @@ def test_documents_pec_downloads_and_audit_zip_through_object_storage_and_a_sepa
             assert any(name.endswith(".pdf") and "/pec/" in name for name in names), names
             assert sum("/documents/" in name for name in names) == 3
             assert archive.read(next(n for n in names if "Devis" in n)) == body
+
+            # A large export is built by the worker into the bucket; its download is a redirect
+            # to a signed URL that expires: the bucket sends the bytes, not a web worker.
+            from billing.models import AuditExportJob
+            from billing.services import audit_export_request
+
+            job = audit_export_request(session_ids=[session.pk], actor=staff)
+            wait_for(lambda: AuditExportJob.objects.get(pk=job.pk).status == "done",
+                     timeout=120, what="export d'audit construit par le worker")  # fmt: skip
+            response = client.get(reverse("audit_export_download", args=[job.pk]))
+            assert response.status_code == 302
+            signed = response["Location"]
+            assert signed.startswith(endpoint), signed
+            assert "Signature=" in signed and "Expires=" in signed, signed
+            with urllib.request.urlopen(signed) as download:
+                assert "attachment" in download.headers["Content-Disposition"]
+                assert download.headers["Content-Type"] == "application/zip"
+                exported = zipfile.ZipFile(io.BytesIO(download.read()))
+            assert exported.testzip() is None
+            assert sum("/documents/" in name for name in exported.namelist()) == 3
+            with pytest.raises(urllib.error.HTTPError):  # the same object without the signature
+                urllib.request.urlopen(signed.split("?")[0])
+            login(client, trainer)
+            assert client.get(reverse("audit_export_download", args=[job.pk])).status_code == 403
     finally:
         output = stop(worker)
         print(output[-5000:])  # shown by pytest when the test fails

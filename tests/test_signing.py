@@ -29,7 +29,7 @@ from sessions.selectors import realised_minutes
 
 from . import clock
 from .conftest import login
-from .factories import TrainingSessionFactory, attach_client
+from .factories import TrainingSessionFactory, assessed, attach_client
 
 
 def drawn(seed: int, *, width: int = 400, height: int = 150) -> bytes:
@@ -345,6 +345,7 @@ def _complete_all(session, trainer, capture, absent_first_morning=True):
         services.session_complete(
             session=session, actor=trainer,
             results={t.pk: (True, "") for t in session.trainees.all()},
+            assessments=assessed(session),
         )  # fmt: skip
 
 
@@ -397,6 +398,7 @@ def test_completion_leaves_the_signed_sheet_to_a_worker_and_a_certificate_waits_
         services.session_complete(
             session=running, actor=trainer,
             results={t.pk: (True, "") for t in running.trainees.all()},
+            assessments=assessed(running),
         )  # fmt: skip
     running.refresh_from_db()
     assert running.status == "completed"

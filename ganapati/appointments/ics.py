@@ -83,8 +83,10 @@ def store(appointment: Appointment, *, organiser_name: str, cancel: bool = False
         ContentFile(calendar_bytes(appointment, organiser_name=organiser_name, cancel=cancel)),
     )
     filename = "annulation.ics" if cancel else "invitation.ics"
+    # The two people of the call: only they may receive it (ganapati/files.py, ADDRESSEE).
+    about = [a for a in (appointment.email, appointment.advisor.email) if a]
     return {"name": name, "filename": filename, "mimetype": MIMETYPE,
-            "kind": "appointment.invitation"}  # fmt: skip
+            "kind": "appointment.invitation", "about": about}  # fmt: skip
 
 
 def delete_all(appointment_id: int) -> None:

@@ -26,6 +26,11 @@ class TrainerQualification(models.Model):
     expires_on = models.DateField(
         "expire le", null=True, blank=True, help_text="Pour une certification à durée limitée."
     )
+    # The proof (the CV itself, a diploma, a certificate): a PDF checked on upload
+    # (ganapati/uploads.py), stored under a random name, served only by a view that checks rights.
+    file = models.FileField("justificatif (PDF)", upload_to="qualifications/%Y/%m/", blank=True)
+    original_name = models.CharField("nom du fichier déposé", max_length=200, blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "qualification du formateur"

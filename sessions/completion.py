@@ -1,0 +1,133 @@
+"""At completion (issue 15): each trainee receives their own attestation de fin de formation,
+the client contact the certificates of completion.
+
+Both are rendered by workers after `session_complete`; the `document_ready` event calls
+`completion_papers_send` for each one, and the sessions sweeper calls it again for recently
+completed sessions (a worker may die between rendering and sending). Every e-mail has a key per
+document version: calling it any number of times sends each paper once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from documents.models import Document
+from ganapati.models import OutgoingEmail
+from ganapati.services import log_action
+
+from . import emails
+from .models import TrainingSession
+
+PAPERS = ("attestation", "certificat")
+# The sweeper looks this far back: older completions had their papers long ago.
+SWEEP_WINDOW = timedelta(days=7)
+
+
+def _attachment(document: Document, *, about: str | None = None) -> dict:
+    attachment = {"name": document.file.name, "filename": document.filename,
+                  "mimetype": "application/pdf", "kind": f"document.{document.kind}"}  # fmt: skip
+    if about:
+        # The trainee is no user: they may receive this file because it is about them
+        # (ganapati/files.py, ADDRESSEE).
+        attachment["about"] = [about]
+    return attachment
+
+
+def _latest(documents: list[Document]) -> dict[tuple[str, int], Document]:
+    """The latest version of each (kind, trainee)."""
+    latest: dict[tuple[str, int], Document] = {}
+    for document in documents:
+        key = (document.kind, document.subject_id)
+        if key not in latest or document.version > latest[key].version:
+            latest[key] = document
+    return latest
+
+
+def completion_papers_send(*, session_id: int) -> dict[str, int]:
+    """Queue what is ready and not yet sent: each trainee's attestation (to them, if they have
+    an address), and, once every certificate of the same change is ready, all of them in one
+    e-mail to the client contact. Returns the e-mails queued."""
+    queued = {"attestations": 0, "certificates": 0}
+    with transaction.atomic():
+        session = (
+            TrainingSession.objects.select_for_update()
+            .filter(pk=session_id, status=TrainingSession.Status.COMPLETED)
+            .first()
+        )
+        if session is None:
+            return queued
+        trainees = {t.pk: t for t in session.trainees.all()}
+        documents = list(Document.objects.for_owner(session).filter(kind__in=PAPERS))
+        latest = _latest(documents)
+        for (kind, trainee_id), document in sorted(latest.items()):
+            trainee = trainees.get(trainee_id)
+            if kind != "attestation" or document.status != Document.Status.READY:
+                continue
+            if trainee is None or not trainee.email:
+                continue
+            key = emails.attestation_key(session.pk, trainee.pk, document.version)
+            if OutgoingEmail.objects.filter(key=key).exists():
+                continue
+            emails.attestation_to_trainee(
+                session, trainee, document=document,
+                attachment=_attachment(document, about=trainee.email),
+            )  # fmt: skip
+            log_action(session, "documents.attestation_sent", actor=None,
+                       data={"trainee": trainee.pk, "document": document.pk})  # fmt: skip
+            queued["attestations"] += 1
+        # The certificates one change asked for (the completion), together once all are ready.
+        by_source: dict[str, list[Document]] = {}
+        for document in latest.values():
+            if document.kind == "certificat":
+                by_source.setdefault(document.source, []).append(document)
+        for source, certificates in sorted(by_source.items()):
+            if not session.contact_id:
+                break
+            if any(d.status != Document.Status.READY for d in certificates):
+                continue
+            key = emails.certificates_key(session.pk, source)
+            if OutgoingEmail.objects.filter(key=key).exists():
+                continue
+            order = {pk: trainee.position for pk, trainee in trainees.items()}
+            certificates.sort(key=lambda d: (order.get(d.subject_id, 0), d.subject_id))
+            emails.certificates_to_client(
+                session, key=key, attachments=[_attachment(d) for d in certificates]
+            )
+            log_action(session, "documents.certificates_sent", actor=None,
+                       data={"documents": [d.pk for d in certificates]})  # fmt: skip
+            queued["certificates"] += 1
+    return queued
+
+
+def completion_papers_sweep(*, now=None) -> int:
+    """Periodic: what a lost event did not send. The sessions with a ready paper whose e-mail
+    is missing are found in a few queries; only those are locked and sent."""
+    from django.contrib.contenttypes.models import ContentType
+
+    now = now or timezone.now()
+    recent = dict(
+        TrainingSession.objects.filter(
+            status=TrainingSession.Status.COMPLETED, completed_at__gte=now - SWEEP_WINDOW
+        ).values_list("pk", "contact_id")
+    )
+    papers = Document.objects.filter(
+        owner_type=ContentType.objects.get_for_model(TrainingSession),
+        owner_id__in=list(recent), kind__in=PAPERS, status=Document.Status.READY,
+    ).values_list("owner_id", "kind", "subject_id", "version", "source")  # fmt: skip
+    expected: dict[str, int] = {}
+    for session_id, kind, subject_id, version, source in papers:
+        if kind == "attestation":
+            expected[emails.attestation_key(session_id, subject_id, version)] = session_id
+        elif recent[session_id]:  # a contact to send the certificates to
+            expected[emails.certificates_key(session_id, source)] = session_id
+    sent_keys = set(
+        OutgoingEmail.objects.filter(key__in=list(expected)).values_list("key", flat=True)
+    )
+    sent = 0
+    for session_id in sorted({s for key, s in expected.items() if key not in sent_keys}):
+        counts = completion_papers_send(session_id=session_id)
+        sent += counts["attestations"] + counts["certificates"]
+    return sent
