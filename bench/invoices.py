@@ -2,7 +2,7 @@
 gaps and duplicates in the numbering (both must be 0), beside a raw psycopg loop doing the same
 locked-counter increment and update in the same run (the floor the service is compared with).
 
-    .venv/bin/python bench/invoices.py [N=1000] [P=8]
+    .venv/bin/python bench/invoices.py [N=200] [P=8]
 
 Uses a scratch database "ganapati_bench" on the local PostgreSQL (127.0.0.1:5432, user
 postgres), dropped and created again. Only the numbering is measured: rendering the PDF is a
@@ -171,5 +171,5 @@ if __name__ == "__main__":
     elif len(sys.argv) > 2 and sys.argv[1] == "--raw":
         raw_worker([int(x) for x in sys.argv[2].split(",") if x])
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 200,
              int(sys.argv[2]) if len(sys.argv) > 2 else 8)  # fmt: skip
