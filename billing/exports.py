@@ -3,25 +3,37 @@ ZIP streamed member by member (no compression: PDFs are compressed already), wit
 
 Memory stays flat whatever the number of sessions: files are read from storage in chunks, and
 the manifest's rows go to a temporary file until they are streamed last.
+
+Each stored file is read once: its size, CRC-32 and SHA-256 were kept on its row when it was
+written (Document, Invoice, PecUpload, AttendanceScan), and the ZIP writer (billing/zipstream.py)
+checks the size and CRC-32 of what it streams against them (a file changed in storage fails the
+export, never yields a silently wrong archive). Rows written before the CRC-32 was kept are
+read twice (once for size, CRC-32 and SHA-256, once to stream them) and the figures are filled
+in on the row, so the next export reads them once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from stream_zip import NO_COMPRESSION_64, stream_zip
 
 from ganapati import csvsafe, files
 from ganapati.filenames import safe_path
 
+from .zipstream import stored_zip
+
+logger = logging.getLogger(__name__)
+
 CHUNK = 64 * 1024
 PREFETCH = 50  # sessions whose pieces are read together
+FILL_BATCH = 1000  # older rows whose figures are kept by one UPDATE
 
 
 @dataclass
@@ -32,11 +44,35 @@ class Member:
     sha256: str = ""
     # Its kind in the table of who may see which file (ganapati/files.py).
     kind: str = ""
+    # The row the stored file belongs to: its size, CRC-32 and SHA-256 as kept when written.
+    row: object = None
+    size_field: str = "size"
+
+    @classmethod
+    def stored(cls, path: str, row, field: str, *, kind: str, size_field: str = "size"):
+        return cls(path, getattr(row, field).name, kind=kind, row=row, size_field=size_field)
+
+    def known(self) -> tuple[int, int, str] | None:
+        """Size, CRC-32 and SHA-256 kept on the row, if it has them all."""
+        row = self.row
+        if row is None or getattr(row, "crc32", None) is None:
+            return None
+        size = getattr(row, self.size_field)
+        if size is None or not row.sha256:
+            return None
+        return size, row.crc32, row.sha256
 
 
-def _read_chunks(name: str) -> Iterator[bytes]:
+def _read_chunks(name: str, size: int | None = None) -> Iterator[bytes]:
+    """The file's bytes by chunks; with its `size` known, no last read to find the end (a file
+    of another size fails the ZIP writer's check all the same)."""
     with default_storage.open(name, "rb") as handle:
-        while chunk := handle.read(CHUNK):
+        if size is None:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+            return
+        while size > 0 and (chunk := handle.read(min(CHUNK, size))):
+            size -= len(chunk)
             yield chunk
 
 
@@ -66,19 +102,66 @@ def _manifest_member(manifest) -> tuple:
             yield text.encode("utf-8")
         manifest.close()
 
-    return NO_COMPRESSION_64(size, crc), chunks()
+    return size, crc, chunks()
 
 
-def _size_crc(member: Member) -> tuple[int, int, str]:
+def _size_crc(member: Member, fills: list) -> tuple[int, int, str]:
+    """Size, CRC-32 and SHA-256 of a member: from its row if kept there, else by reading the
+    file (and the row joins `fills`, to be completed)."""
     if member.content is not None:
         data = member.content
         return len(data), zlib.crc32(data), hashlib.sha256(data).hexdigest()
+    known = member.known()
+    if known is not None:
+        return known
     size, crc, sha = 0, 0, hashlib.sha256()
     for chunk in _read_chunks(member.storage_name):
         size += len(chunk)
         crc = zlib.crc32(chunk, crc)
         sha.update(chunk)
-    return size, crc, sha.hexdigest()
+    digest = sha.hexdigest()
+    row = member.row
+    if row is not None:
+        if row.sha256 and row.sha256 != digest:
+            # Not what was written: the manifest says what the archive holds, the row is kept.
+            logger.warning("%s %s: le fichier %s ne correspond plus à son empreinte",
+                           type(row).__name__, row.pk, member.storage_name)  # fmt: skip
+        else:
+            row.crc32, row.sha256 = crc, digest
+            setattr(row, member.size_field, size)
+            fills.append(member)
+    return size, crc, digest
+
+
+def _fill(members: list) -> None:
+    """Keep the figures computed for older rows: one UPDATE per kind of row and per batch of
+    sessions. Plain SQL (CASE on the primary key): Django's bulk_update builds an expression
+    per row and per field, which costs more than reading the files did."""
+    from django.db import connection
+
+    by_model: dict = {}
+    for member in members:
+        by_model.setdefault((type(member.row), member.size_field), {})[member.row.pk] = member.row
+    members.clear()
+    quote = connection.ops.quote_name
+    for (model, size_field), by_pk in by_model.items():
+        pk = quote(model._meta.pk.column)
+        rows = list(by_pk.values())
+        for start in range(0, len(rows), FILL_BATCH):  # 7 parameters a row: within DB limits
+            batch = rows[start : start + FILL_BATCH]
+            sets, params = [], []
+            for field in ("crc32", "sha256", size_field):
+                column = quote(model._meta.get_field(field).column)
+                sets.append(f"{column} = CASE {pk}" + " WHEN %s THEN %s" * len(batch) + " END")
+                for row in batch:
+                    params += [row.pk, getattr(row, field)]
+            where = f"{pk} IN (" + ", ".join(["%s"] * len(batch)) + ")"
+            # Only quoted names of our own tables and columns in the text; values are parameters.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} WHERE {where}",  # noqa: S608
+                    [*params, *(row.pk for row in batch)],
+                )
 
 
 class AuditExport:
@@ -93,6 +176,7 @@ class AuditExport:
         self.on_session_done = None  # callback(count) for progress displays
         self._documents: dict[int, list] = {}
         self._realised: dict[int, dict[int, int]] = {}
+        self._fills: list[Member] = []  # older rows whose size and CRC-32 were computed
 
     def _prefetch(self, chunk: list) -> None:
         """Everything members_for() and the manifest read, for a chunk of sessions at once: a
@@ -135,10 +219,12 @@ class AuditExport:
             if len(chunk) == PREFETCH:
                 self._prefetch(chunk)
                 yield from chunk
+                _fill(self._fills)
                 chunk = []
         if chunk:
             self._prefetch(chunk)
             yield from chunk
+            _fill(self._fills)
 
     def members_for(self, session) -> Iterator[Member]:
         from documents.models import Document
@@ -151,16 +237,20 @@ class AuditExport:
         if documents is None:
             documents = Document.objects.for_owner(session).filter(status="ready")
         for doc in documents:
-            yield Member(safe_path(folder, "documents", doc.filename), doc.file.name,
-                         kind=f"document.{doc.kind}")  # fmt: skip
+            yield Member.stored(safe_path(folder, "documents", doc.filename), doc, "file",
+                                kind=f"document.{doc.kind}")  # fmt: skip
         request = getattr(session, "funding_request", None)
         if request is not None:
             for upload in request.uploads.all():
-                yield Member(safe_path(folder, "pec", f"Accord de prise en charge {upload.pk}.pdf"),
-                             upload.file.name, kind="pec")  # fmt: skip
+                yield Member.stored(
+                    safe_path(folder, "pec", f"Accord de prise en charge {upload.pk}.pdf"),
+                    upload, "file", kind="pec",
+                )  # fmt: skip
         for scan in session.attendance_scans.all():
-            yield Member(safe_path(folder, "emargement-signe", f"Émargement signé {scan.pk}.pdf"),
-                         scan.file.name, kind="attendance_scan")  # fmt: skip
+            yield Member.stored(
+                safe_path(folder, "emargement-signe", f"Émargement signé {scan.pk}.pdf"),
+                scan, "file", kind="attendance_scan",
+            )  # fmt: skip
         # Electronic attendance (issue 13): the evidence log, and which agreement applies.
         from sessions.signing import evidence_lines
 
@@ -179,8 +269,8 @@ class AuditExport:
         if invoices is None:
             invoices = list(session.invoices.exclude(pdf="").prefetch_related("payments"))
         for invoice in invoices:
-            yield Member(safe_path(folder, "factures", f"{invoice.number}.pdf"), invoice.pdf.name,
-                         kind=invoice.file_kind)  # fmt: skip
+            yield Member.stored(safe_path(folder, "factures", f"{invoice.number}.pdf"), invoice,
+                                "pdf", kind=invoice.file_kind, size_field="pdf_size")  # fmt: skip
         payments = self._payments_csv(invoices)
         if payments is not None:
             yield Member(safe_path(folder, "paiements.csv"), content=payments,
@@ -216,6 +306,7 @@ class AuditExport:
         writer.writerow(["fichier", "sha256", "session", "stagiaires (heures suivies)", "octets"])
         for count, session in enumerate(self._sessions(), start=1):
             seen: set[str] = set()  # paths are unique across sessions (their folder)
+            reference = session.reference
             realised = self._realised.get(session.pk)
             if realised is None:
                 realised = realised_minutes(session)
@@ -227,20 +318,20 @@ class AuditExport:
                 if not files.user_may_see(self.user, member.kind):
                     continue
                 member.path = _unique(member.path, seen)
-                size, crc, sha = _size_crc(member)
-                writer.writerow([member.path, sha, session.reference, trainees, str(size)])
+                size, crc, sha = _size_crc(member, self._fills)
+                writer.writerow([member.path, sha, reference, trainees, str(size)])
                 chunks = (
                     iter([member.content])
                     if member.content is not None
-                    else _read_chunks(member.storage_name)
+                    else _read_chunks(member.storage_name, size)
                 )
-                yield member.path, modified, 0o600, NO_COMPRESSION_64(size, crc), chunks
+                yield member.path, modified, 0o600, size, crc, chunks
             if self.on_session_done:
                 self.on_session_done(count)
         yield "manifest.csv", modified, 0o600, *_manifest_member(manifest)
 
     def render(self) -> Iterator[bytes]:
-        return stream_zip(self._files())
+        return stored_zip(self._files())
 
 
 class ReimbursementPack(AuditExport):

@@ -106,6 +106,11 @@ class Invoice(models.Model):
     service_end = models.DateField("fin de la prestation")
     pdf = models.FileField("PDF (Factur-X)", upload_to="factures/%Y/", blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    # Size and CRC-32 of the PDF, kept when it is written so the audit ZIP streams it in one
+    # reading (issue 17); empty for invoices issued before: the export fills them in.
+    pdf_size = models.PositiveIntegerField("taille du PDF (octets)", null=True, blank=True,
+                                           editable=False)  # fmt: skip
+    crc32 = models.PositiveBigIntegerField("CRC-32 du PDF", null=True, blank=True, editable=False)
     # The PDF is rendered by a worker after the issue; the sweeper re-queues a lost rendering.
     queued_at = models.DateTimeField("PDF mis en file le", null=True, blank=True)
     render_attempts = models.PositiveSmallIntegerField("tentatives de génération", default=0)

@@ -366,9 +366,10 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     invoice.seller = _seller_snapshot(organisation)
     _check_einvoice(invoice, seller_of(invoice), label=draft)
     _take_number(invoice, series)
+    invoice.queued_at = timezone.now()  # its PDF is queued below: one UPDATE for both
     invoice.save()
     log_action(invoice.session, "billing.issued", actor=actor, data={"number": invoice.number})
-    _queue_render(invoice)
+    _queue_render(invoice, saved=True)
     return invoice
 
 
@@ -441,10 +442,12 @@ def credit_note_issue(*, invoice: Invoice, actor, reason: str,
     return credit
 
 
-def _queue_render(invoice: Invoice) -> None:
+def _queue_render(invoice: Invoice, *, saved: bool = False) -> None:
+    """Queue the PDF's rendering; `saved`: the caller stored queued_at with its own save."""
     from .tasks import render_invoice
 
-    Invoice.objects.filter(pk=invoice.pk).update(queued_at=timezone.now())
+    if not saved:
+        Invoice.objects.filter(pk=invoice.pk).update(queued_at=timezone.now())
     render_invoice.delay(invoice.pk)  # after the commit (TransactionAwareTask)
 
 
@@ -479,6 +482,7 @@ def invoice_render(*, invoice_id: int) -> str:
     the payer (by e-mail with the certificates, or left for staff to deposit on the funder's
     portal: the invoice says which)."""
     import hashlib
+    import zlib
 
     from django.core.files.base import ContentFile
     from facturx import generate_from_binary
@@ -516,6 +520,7 @@ def invoice_render(*, invoice_id: int) -> str:
             return "skipped-done"
         invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(data), save=False)
         invoice.sha256 = hashlib.sha256(data).hexdigest()
+        invoice.pdf_size, invoice.crc32 = len(data), zlib.crc32(data)
         from . import emails
 
         if emails.invoice_to_payer(invoice, certificates=certificates) is not None:
@@ -523,7 +528,8 @@ def invoice_render(*, invoice_id: int) -> str:
             invoice.transmitted_at = timezone.now()
         else:
             TRANSMISSION_STATES.advance(invoice, Invoice.Transmission.TO_DEPOSIT)
-        invoice.save(update_fields=["pdf", "sha256", "transmission", "transmitted_at"])
+        invoice.save(update_fields=["pdf", "sha256", "pdf_size", "crc32", "transmission",
+                                    "transmitted_at"])  # fmt: skip
         log_action(
             invoice.session, "billing.transmission", actor=None,
             data={"number": invoice.number, "transmission": invoice.transmission},

@@ -56,6 +56,9 @@ class Document(models.Model):
     file = models.FileField("fichier", upload_to="documents/%Y/%m/", blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
     size = models.PositiveIntegerField("taille (octets)", default=0)
+    # CRC-32 of the file, kept when it is written so the audit ZIP streams it in one reading
+    # (issue 17); empty for rows written before: the export computes it and fills it in.
+    crc32 = models.PositiveBigIntegerField("CRC-32", null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)
     last_error = models.TextField("dernière erreur", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)

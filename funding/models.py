@@ -124,6 +124,9 @@ class PecUpload(models.Model):
     original_name = models.CharField("nom d'origine (affichage seulement)", max_length=200)
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
     size = models.PositiveIntegerField("taille (octets)")
+    # CRC-32 of the file, kept when it is written so the audit ZIP streams it in one reading
+    # (issue 17); empty for rows written before: the export computes it and fills it in.
+    crc32 = models.PositiveBigIntegerField("CRC-32", null=True, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         "ganapati.User", on_delete=models.SET_NULL, null=True, related_name="+",
         verbose_name="déposé par",

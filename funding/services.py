@@ -194,7 +194,7 @@ def funding_request_upload(
     request.save()
     upload = PecUpload.objects.create(
         request=request, file=checked.content, original_name=checked.original_name,
-        sha256=checked.sha256, size=checked.size, uploaded_by=actor,
+        sha256=checked.sha256, size=checked.size, crc32=checked.crc32, uploaded_by=actor,
     )  # fmt: skip
     from .tasks import pec_autocheck  # tasks import this module
 

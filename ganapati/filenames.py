@@ -10,6 +10,7 @@ folder structure is always the one we chose.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -36,13 +37,24 @@ def _bounded(text: str, max_chars: int) -> str:
 
 
 def safe_component(text: str, *, default: str = "fichier", max_chars: int = MAX_CHARS) -> str:
+    if isinstance(text, str):  # kept per process: an export repeats its folders' names
+        return _safe_component(text, default, max_chars)
+    return _safe_component.__wrapped__(text, default, max_chars)
+
+
+@functools.lru_cache(maxsize=4096)
+def _safe_component(text: str, default: str, max_chars: int) -> str:
     """One path component: no separator, no "..", no control or invisible formatting
     characters (line breaks, bidi overrides), no leading dot, at most `max_chars` characters
     (the extension kept); accents and spaces stay."""
     text = unicodedata.normalize("NFC", str(text or ""))
-    text = "".join(
-        " " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text
-    )  # controls, formats, line/paragraph separators, exotic spaces
+    # str.isprintable() is False exactly when a character is of a category C or Z other than
+    # the space: the character by character pass only for such names (an export names
+    # thousands of entries).
+    if not text.isprintable():
+        text = "".join(
+            " " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text
+        )  # controls, formats, line/paragraph separators, exotic spaces
     # "a/../b" is a name, not a path: its parts joined by "-", those made of dots dropped.
     text = "-".join(part for part in _SEPARATORS.split(text) if part.strip(" ."))
     text = _RESERVED.sub("-", text)

@@ -23,6 +23,7 @@ class TrainingSessionsConfig(AppConfig):
         register_signed_sheet()
         register_organisation_kinds()
         document_ready.connect(receivers.send_validation_pack_when_ready)
+        document_ready.connect(receivers.log_signed_sheet_seal)
         document_ready.connect(receivers.send_completion_papers_when_ready)
         membership_ended.connect(receivers.detach_contact_when_membership_ends)
         organisation_document_published.connect(receivers.render_organisation_document)

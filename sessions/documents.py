@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from documents.registry import DocumentType, register
 from ganapati import legal
+from ganapati.errors import DomainError
 from ganapati.selectors import organisation_get
 
 from .models import Trainee, TrainingSession
@@ -82,10 +83,26 @@ def session_document_context(
 
         signed_sheet = (
             Document.objects.for_owner(session)
-            .filter(kind=SIGNED_SHEET, status=Document.Status.READY)
+            .filter(kind=SIGNED_SHEET)
+            .exclude(status=Document.Status.FAILED)
             .order_by("-version")
             .first()
         )
+        if signed_sheet is not None and signed_sheet.status == Document.Status.PENDING:
+            if version is None:  # a preview: only a sheet already rendered
+                signed_sheet = None
+            else:
+                # Its own task was queued first; a worker that takes this certificate before
+                # renders it now (idempotent: the second one to finish keeps the first file).
+                from documents.services import document_render
+
+                document_render(document_id=signed_sheet.pk)
+                signed_sheet.refresh_from_db()
+                if signed_sheet.status != Document.Status.READY:
+                    raise DomainError(
+                        "La feuille d'émargement signée n'est pas encore générée : le "
+                        "certificat sera produit après elle."
+                    )
     reference = f"{kind.upper()}-{session.reference}" + (f"-v{version}" if version else "-APERÇU")
     return {
         "kind": kind,

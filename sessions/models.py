@@ -506,6 +506,9 @@ class AttendanceScan(models.Model):
     original_name = models.CharField("nom d'origine", max_length=200)
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
     size = models.PositiveIntegerField("taille (octets)")
+    # CRC-32 of the file, kept when it is written so the audit ZIP streams it in one reading
+    # (issue 17); empty for rows written before: the export computes it and fills it in.
+    crc32 = models.PositiveBigIntegerField("CRC-32", null=True, blank=True, editable=False)
     uploaded_at = models.DateTimeField("déposée le", auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,21 @@ def send_validation_pack_when_ready(*, owner_type, owner_id, kind, source, **_):
     validation_pack_send_if_ready(session_id=owner_id)
 
 
+def log_signed_sheet_seal(*, document_id, owner_type, kind, **_):
+    """The signed attendance sheet is ready: its SHA-256 goes to the audit log (the
+    certificates print it)."""
+    from .documents import SIGNED_SHEET
+
+    if owner_type != "training_sessions.trainingsession" or kind != SIGNED_SHEET:
+        return
+    from documents.models import Document
+    from ganapati.services import log_action
+
+    document = Document.objects.select_related("created_by").get(pk=document_id)
+    log_action(document.owner, "session.signed_sheet_sealed", actor=document.created_by,
+               data={"document": document.pk, "sha256": document.sha256})  # fmt: skip
+
+
 def send_completion_papers_when_ready(*, owner_type, owner_id, kind, **_):
     """An attestation or certificate is ready: to the trainee, or (all of them) to the client."""
     if owner_type != "training_sessions.trainingsession":

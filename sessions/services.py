@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document
-from documents.services import document_request
+from documents.services import document_request, documents_request_for_subjects
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_consume
@@ -597,7 +597,7 @@ def attendance_scan_upload(*, session: TrainingSession, actor: User, upload) -> 
     checked = check_pdf(upload, folder="emargement")
     AttendanceScan.objects.create(
         session=session, file=checked.content, original_name=checked.original_name,
-        sha256=checked.sha256, size=checked.size,
+        sha256=checked.sha256, size=checked.size, crc32=checked.crc32,
     )  # fmt: skip
     log_action(session, "session.attendance_scan", actor=actor, data={"sha256": checked.sha256})
 
@@ -673,46 +673,38 @@ def session_complete(
         acquired, text = results[trainee.pk]
         trainee.competences_acquired = acquired
         trainee.assessment_result = text.strip()
-        trainee.save(update_fields=["competences_acquired", "assessment_result"])
+    Trainee.objects.bulk_update(trainees, ["competences_acquired", "assessment_result"],
+                                batch_size=500)  # fmt: skip
     session.completed_at = timezone.now()
     _transition(session, Status.COMPLETED, actor=actor)
     session.save()
-    _signed_sheet_seal(session, actor=actor)
+    _signed_sheet_request(session, actor=actor)
+    attended = []
     for trainee in trainees:
         if realised.get(trainee.pk, 0) <= 0:
             # Absent throughout: nothing was done, so nothing is certified (no "0 h" papers).
             log_action(session, "session.no_certificate", actor=actor,
                        data={"trainee": trainee.pk, "reason": "absent throughout"})  # fmt: skip
             continue
-        for kind in ("certificat", "attestation"):
-            document_request(
-                owner=session, kind=kind, subject=trainee, source="session.completed",
-                actor=actor,
-            )  # fmt: skip
+        attended.append(trainee)
+    for kind in ("certificat", "attestation"):  # a fixed number of queries for any size
+        documents_request_for_subjects(owner=session, kind=kind, subjects=attended,
+                                       source="session.completed", actor=actor)  # fmt: skip
     events.session_completed.emit(session_id=session.pk)
 
 
-def _signed_sheet_seal(session: TrainingSession, *, actor: User) -> None:
-    """The signed attendance sheet is rendered now, before the certificates that print its
-    SHA-256 (they rely on it); the hash is recorded in the audit log."""
-    from documents.services import document_render
-
+def _signed_sheet_request(session: TrainingSession, *, actor: User) -> None:
+    """The signed attendance sheet, asked before the certificates that print its SHA-256: its
+    task is queued first, and a certificate's task that comes first renders it (see
+    sessions.documents.session_document_context). Rendered by a worker, not in the page: for
+    the largest session (100 trainees × 120 half-days) it takes minutes (issue 17). Its hash
+    goes to the audit log when it is ready (receivers.log_signed_sheet_seal)."""
     from .documents import SIGNED_SHEET
     from .models import SigningSlot
 
-    if not SigningSlot.objects.filter(session=session).exists():
-        return
-    document = document_request(
-        owner=session, kind=SIGNED_SHEET, source="session.completed", actor=actor
-    )
-    document_render(document_id=document.pk)
-    document.refresh_from_db()
-    if document.status != Document.Status.READY:
-        raise DomainError(
-            "La feuille d'émargement signée n'a pas pu être générée : réessayez dans un instant."
-        )
-    log_action(session, "session.signed_sheet_sealed", actor=actor,
-               data={"document": document.pk, "sha256": document.sha256})  # fmt: skip
+    if SigningSlot.objects.filter(session=session).exists():
+        document_request(owner=session, kind=SIGNED_SHEET, source="session.completed",
+                         actor=actor)  # fmt: skip
 
 
 def sessions_sweep() -> dict[str, int]:

@@ -136,6 +136,29 @@ def _append(session: TrainingSession, action: str, *, slot=None, **data) -> Atte
     return entry
 
 
+def _append_many(session: TrainingSession, action: str, slots: list) -> None:
+    """_append() for many slots at once: the same entries, chained in order, in bulk."""
+    if not slots:
+        return
+    last = AttendanceEvidence.objects.filter(session=session).order_by("-seq").first()
+    seq = last.seq if last else 0
+    prev_hash = last.hash if last else GENESIS
+    now = timezone.now()
+    created = now.isoformat()
+    entries = []
+    for slot in slots:
+        seq += 1
+        data = json.loads(_canonical({"snapshot": slot.snapshot()}))
+        entry_hash = _entry_hash(prev_hash=prev_hash, seq=seq, created_at=created,
+                                 action=action, slot=slot.pk, data=data)  # fmt: skip
+        entries.append(AttendanceEvidence(
+            session=session, seq=seq, created_at=now, action=action, slot=slot, data=data,
+            prev_hash=prev_hash, hash=entry_hash,
+        ))  # fmt: skip
+        prev_hash = entry_hash
+    AttendanceEvidence.objects.bulk_create(entries, batch_size=1000)
+
+
 def chain_verify(session: TrainingSession) -> list[str]:
     """What does not hold in the session's evidence: an entry changed, removed or inserted, or
     a slot or closure whose row differs from what the chain last recorded. Empty: intact."""
@@ -195,13 +218,14 @@ def _closure_snapshot(closure: HalfDayClosure) -> dict:
 
 def slots_create(*, session: TrainingSession) -> int:
     """At the start: one slot per trainee and half-day, the programme's times and module copied.
-    Called by `session_start` inside its transaction (the session row is locked)."""
+    Called by `session_start` inside its transaction (the session row is locked). In bulk: the
+    largest session has 12 000 slots (one INSERT and one chain entry each took 12 s)."""
     halves = half_days(session)
     trainees = list(session.trainees.all())
     existing = set(
         SigningSlot.objects.filter(session=session).values_list("trainee_id", "day_id", "half")
     )
-    created = 0
+    slots = []
     for index, (day, half) in enumerate(halves):
         start, end = (
             (day.morning_start, day.morning_end) if half == "am"
@@ -211,13 +235,14 @@ def slots_create(*, session: TrainingSession) -> int:
         for trainee in trainees:
             if (trainee.pk, day.pk, half) in existing:
                 continue
-            slot = SigningSlot.objects.create(
+            slots.append(SigningSlot(
                 session=session, trainee=trainee, day=day, half=half, date=day.date,
                 start_minute=_minute(start), end_minute=_minute(end), module=module,
-            )  # fmt: skip
-            _append(session, "slot.created", slot=slot)
-            created += 1
-    return created
+            ))  # fmt: skip
+    # PostgreSQL and SQLite ≥ 3.35 return the new ids, which the chain's entries name.
+    slots = SigningSlot.objects.bulk_create(slots, batch_size=1000)
+    _append_many(session, "slot.created", slots)
+    return len(slots)
 
 
 def _lock_session(session_id: int) -> TrainingSession:
@@ -459,7 +484,7 @@ def halfday_close_with_scan(
     checked = check_pdf(upload, folder="emargement")
     scan = AttendanceScan.objects.create(
         session=session, file=checked.content, original_name=checked.original_name,
-        sha256=checked.sha256, size=checked.size,
+        sha256=checked.sha256, size=checked.size, crc32=checked.crc32,
     )  # fmt: skip
     for slot in SigningSlot.objects.select_for_update().filter(session=session, day=day, half=half):
         if slot.state != Slot.OPEN:

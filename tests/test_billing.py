@@ -27,8 +27,8 @@ from .test_documents import pdf_text
 
 
 def completed_session(trainer, client_user, *, decision="total", granted="2800", subrogation=True,
-                      absent_half_days=0, staff=None):  # fmt: skip
-    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+                      absent_half_days=0, staff=None, trainees=2):  # fmt: skip
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user, trainees)
     invoicing_funder(session.funder)
     if not subrogation:
         session.funding_mode = "opco_direct"
@@ -460,6 +460,80 @@ def test_the_audit_zip_holds_every_piece_with_a_manifest_of_hashes(
             login(client, user).get(reverse("session_audit_export", args=[session.pk])).status_code
             == 404
         )
+
+
+def test_the_audit_zip_streams_files_with_their_kept_crc_and_completes_older_rows(
+    client, trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    """Issue 17: size and CRC-32 are kept when a file is written, so the export reads each
+    file once; rows written before get them at their first export, with the same archive."""
+    import hashlib
+    import zlib
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import Document
+    from sessions.models import AttendanceScan
+
+    from .test_pec import pdf_bytes
+
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    sessions.attendance_scan_upload(
+        session=session, actor=trainer,
+        upload=SimpleUploadedFile("feuille.pdf", pdf_bytes(), content_type="application/pdf"),
+    )  # fmt: skip
+    documents = Document.objects.for_owner(session).filter(status="ready")
+    invoice = Invoice.objects.get(session=session)
+    scan = AttendanceScan.objects.get(session=session)
+    rows = [(d, d.file.name, "size") for d in documents] + [
+        (invoice, invoice.pdf.name, "pdf_size"), (scan, scan.file.name, "size")
+    ]  # fmt: skip
+    for row, name, size_field in rows:
+        content = default_storage.open(name, "rb").read()
+        assert (row.crc32, getattr(row, size_field)) == (zlib.crc32(content), len(content))
+
+    def export():
+        login(client, trainer)
+        archive = zip_of(client.get(reverse("session_audit_export", args=[session.pk])))
+        assert archive.testzip() is None  # every member's CRC-32 checked by the reader
+        return {name: archive.read(name) for name in archive.namelist()}
+
+    kept = export()
+    ref = session.reference
+    assert kept[f"{ref}/emargement-signe/Émargement signé {scan.pk}.pdf"] == pdf_bytes()
+    assert kept[f"{ref}/factures/{invoice.number}.pdf"].startswith(b"%PDF-")
+    for line in kept["manifest.csv"].decode().splitlines()[1:]:
+        path, sha, *_ = line.split(";")
+        assert hashlib.sha256(kept[path]).hexdigest() == sha, path
+    # Rows written before the CRC-32 was kept: the same archive, and their figures filled in.
+    documents.update(crc32=None)
+    Invoice.objects.filter(pk=invoice.pk).update(crc32=None, pdf_size=None)
+    AttendanceScan.objects.filter(pk=scan.pk).update(crc32=None)
+    assert export() == kept
+    for row, name, size_field in rows:
+        row.refresh_from_db()
+        content = default_storage.open(name, "rb").read()
+        assert (row.crc32, getattr(row, size_field)) == (zlib.crc32(content), len(content))
+
+
+def test_a_file_changed_in_storage_fails_the_export_instead_of_a_wrong_archive(
+    trainer, client_user, staff, organisation, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from billing.exports import AuditExport
+    from billing.zipstream import ZipIntegrityError
+    from documents.models import Document
+    from sessions.models import TrainingSession
+
+    session = paid_session(trainer, client_user, staff, django_capture_on_commit_callbacks)
+    certificate = Document.objects.for_owner(session).filter(kind="certificat").first()
+    with default_storage.open(certificate.file.name, "wb") as handle:
+        handle.write(b"%PDF-1.7 another file\n%%EOF\n")
+    sessions_ = TrainingSession.objects.filter(pk=session.pk)
+    with pytest.raises(ZipIntegrityError, match="Certificat"):
+        b"".join(AuditExport(sessions_, user=staff).render())
 
 
 def test_the_reimbursement_pack_has_the_paid_invoice_certificates_and_sheets(

@@ -381,6 +381,43 @@ def test_the_signed_sheet_shows_signatures_and_evidence_and_the_certificate_its_
     assert sheet.sha256 in certificate_text.replace("\n", "").replace(" ", "")
 
 
+def test_completion_leaves_the_signed_sheet_to_a_worker_and_a_certificate_waits_for_it(
+    running, trainer, django_capture_on_commit_callbacks
+):
+    """Issue 17: the signed sheet of the largest session takes minutes to render, so the end
+    is declared without it; a certificate's worker that comes before the sheet's renders it."""
+    from documents.services import document_render
+
+    days = list(running.days.order_by("date"))
+    for index, day in enumerate(days):
+        for half, start in (("am", dt.time(9, 10)), ("pm", dt.time(13, 40))):
+            clock.at(dt.datetime.combine(day.date, start))
+            sign_all_and_close(running, trainer, index, half)
+    clock.after(running)
+    with django_capture_on_commit_callbacks(execute=False):  # no worker yet
+        services.session_complete(
+            session=running, actor=trainer,
+            results={t.pk: (True, "") for t in running.trainees.all()},
+            assessments=assessed(running),
+        )  # fmt: skip
+    running.refresh_from_db()
+    assert running.status == "completed"
+    sheet = Document.objects.for_owner(running).get(kind="emargement_signe")
+    assert sheet.status == "pending"
+    assert not AuditEvent.objects.filter(action="session.signed_sheet_sealed").exists()
+    certificate = Document.objects.for_owner(running).filter(kind="certificat").first()
+    with django_capture_on_commit_callbacks(execute=True):  # the certificate's worker
+        assert document_render(document_id=certificate.pk) == "ready"
+    sheet.refresh_from_db()
+    certificate.refresh_from_db()
+    assert sheet.status == "ready"
+    assert AuditEvent.objects.get(action="session.signed_sheet_sealed").data["sha256"] == (
+        sheet.sha256
+    )
+    _, text = _pdf_text(certificate)
+    assert sheet.sha256 in text.replace("\n", "").replace(" ", "")
+
+
 def test_the_certificate_hours_come_from_the_signed_slots(
     running, trainer, django_capture_on_commit_callbacks
 ):
