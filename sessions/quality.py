@@ -505,10 +505,12 @@ def assessment_merge(
         if result not in ObjectiveResult.values:
             raise DomainError("Choisissez « acquis », « partiellement acquis » ou « non acquis ».")
         given[(trainee_id, position)] = result
-    for trainee_id in {t for t, _ in given}:
-        ObjectiveAssessment.objects.filter(
-            trainee_id=trainee_id, position__in=[p for t, p in given if t == trainee_id]
-        ).delete()
+    # One DELETE per objective (a handful), whatever the number of trainees.
+    by_position: dict[int, list[int]] = {}
+    for trainee_id, position in given:
+        by_position.setdefault(position, []).append(trainee_id)
+    for position, trainee_ids in sorted(by_position.items()):
+        ObjectiveAssessment.objects.filter(position=position, trainee_id__in=trainee_ids).delete()
     ObjectiveAssessment.objects.bulk_create(
         ObjectiveAssessment(trainee_id=t, position=p, objective=objectives[p], result=r)
         for (t, p), r in sorted(given.items())
