@@ -16,12 +16,9 @@ class RejectNulCharactersMiddleware:
     def __call__(self, request):
         if _has_nul(request.GET):
             raise BadRequest("Caractère nul dans l'adresse.")
-        if request.method == "POST" and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
-            if _has_nul(request.POST):
-                raise BadRequest("Caractère nul dans le formulaire.")
+        form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.method == "POST" and form and _has_nul(request.POST):
+            raise BadRequest("Caractère nul dans le formulaire.")
         return self.get_response(request)
 
 

@@ -107,7 +107,7 @@ def test_a_contact_removed_from_the_company_gets_nothing_its_members_get_the_cer
 
     from .factories import ClientFactory
 
-    paul = ClientFactory(email="paul@exemple.fr", company=client_user.company)
+    ClientFactory(email="paul@exemple.fr", company=client_user.company)  # Paul
     with django_capture_on_commit_callbacks() as pending:  # rendered and sent below
         session = completed_session(trainer, client_user)
     company_member_remove(company=client_user.company, user=client_user, actor=staff)
