@@ -10,6 +10,7 @@ from ganapati import files, legal, ratelimit
 from ganapati.errors import DomainError
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role
+from ganapati.pagecache import public_page
 from ganapati.permissions import role_required
 from sessions.models import FundingMode, TrainingSession
 from sessions.selectors import session_get_for, sessions_visible_to
@@ -20,6 +21,7 @@ from .models import FundingRequest, PecUpload
 from .selectors import agreements_search
 
 
+@public_page
 def find_my_opco(request):
     """Public: a company finds its OPCO from its collective agreement (IDCC or title)."""
     query = request.GET.get("q", "")[:100]

@@ -214,6 +214,10 @@ DOWNLOAD_URL_MAX_AGE = env.int("DOWNLOAD_URL_MAX_AGE", default=300)
 DOWNLOAD_ACCEL_PREFIX = env.str("DOWNLOAD_ACCEL_PREFIX", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# Public pages (catalogue, programme page, Trouver mon OPCO) served from the cache to visitors
+# without cookies for at most this many seconds (ganapati/pagecache.py); 0 switches it off.
+PUBLIC_PAGE_SECONDS = env.int("PUBLIC_PAGE_SECONDS", default=60)
+
 # Cache: rate limits and small shared values. Local memory by default (one process);
 # CACHE_URL=redis://... when several processes or machines serve the site.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

@@ -12,12 +12,26 @@ class TrainingSessionsConfig(AppConfig):
         from ganapati import labels
         from ganapati.events import membership_ended, organisation_document_published
 
+        # The public pages (catalogue, programme page with its indicators) show these.
+        from ganapati.models import Organisation, User
+        from ganapati.pagecache import invalidate_on
+
         from . import (
             queues,  # noqa: F401  (the staff home's chart of sessions by state)
             receivers,
         )
         from .documents import register_kinds, register_organisation_kinds, register_signed_sheet
-        from .models import TrainingSession
+        from .models import (
+            Attendance,
+            Programme,
+            QuestionnaireResponse,
+            SessionDay,
+            Trainee,
+            TrainingSession,
+        )
+
+        invalidate_on(Organisation, User, Programme, TrainingSession, SessionDay, Trainee,
+                      Attendance, QuestionnaireResponse)  # fmt: skip
 
         register_kinds()
         register_signed_sheet()

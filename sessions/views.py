@@ -15,6 +15,7 @@ from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
+from ganapati.pagecache import public_page
 from ganapati.permissions import role_required
 from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
 from ganapati.services import absolute_url
@@ -621,6 +622,7 @@ def client_session_detail(request, pk):
 # --- Public catalogue (Qualiopi indicator 1) -----------------------------------------------------
 
 
+@public_page
 def catalogue(request):
     query = request.GET.get("q", "").strip()[:100]
     programmes = selectors.published_programmes(query).order_by("title", "pk")
@@ -632,6 +634,7 @@ def catalogue(request):
     )
 
 
+@public_page
 def programme_public(request, pk):
     from .quality import programme_indicators
 

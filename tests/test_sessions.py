@@ -444,7 +444,8 @@ def test_a_session_is_saved_as_a_programme_published_in_the_catalogue(
                      "version du", organisation.contact_email]:  # fmt: skip
         assert expected in page, expected
     assert escape(programme.title) in client.get(reverse("catalogue")).content.decode()
-    Programme.objects.filter(pk=programme.pk).update(published=False)
+    programme.published = False  # as staff withdraw it in the admin
+    programme.save()
     assert client.get(reverse("programme_public", args=[programme.pk])).status_code == 404
 
 
