@@ -151,6 +151,12 @@ def build(n: int) -> dict:
                 recorded_by=staff)
         for inv in invoices[::3]
     )  # fmt: skip
+    # The database as autovacuum keeps it in service: statistics for the planner, the
+    # visibility map for index-only counts (a table just filled has neither).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     cookies = {}
     for who, user in (("trainer", trainer), ("client", client), ("staff", staff)):
         c = Client()

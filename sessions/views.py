@@ -100,11 +100,14 @@ def trainer_home(request):
         status = None
     query = request.GET.get("q", "").strip()
     sessions = selectors.session_list_for(user=request.user, status=status, query=query)
-    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_summaries(list(page.object_list))
-    profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     mine = TrainingSession.objects.filter(trainer=request.user)
     counts = dict(mine.values_list("status").annotate(n=Count("pk")).order_by())
+    paginator = Paginator(sessions, PAGE_SIZE)
+    if not query:  # the counters give the list's length: no second COUNT over the sessions
+        paginator.count = counts.get(status, 0) if status else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(list(page.object_list))
+    profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     # "Waiting for you": the trainer's own tasks among the sessions still under way (bounded).
     active = list(
         mine.exclude(status=TrainingSession.Status.CANCELLED).order_by("-created_at")[:50]
