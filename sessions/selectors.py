@@ -50,8 +50,15 @@ def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
         # A member sees every session of the company. Someone who asked to join it (they
         # completed a session's link for it) sees only the sessions they are the contact of,
         # until a member or staff accepts them; refused or removed, they see nothing more.
-        pending = JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
-        visible = Q(contact=user, company_id__in=pending.values("company_id"))
+        # (The pending companies are read first: a member with none gets a plain
+        # "company = X", which PostgreSQL counts from the index alone.)
+        pending = list(
+            JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
+            .values_list("company_id", flat=True)
+        )
+        visible = Q(pk__in=[])
+        if pending:
+            visible |= Q(contact=user, company_id__in=pending)
         if user.company_id:
             visible |= Q(company_id=user.company_id)
         return TrainingSession.objects.filter(visible)
