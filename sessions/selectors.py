@@ -53,8 +53,9 @@ def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
         # (The pending companies are read first: a member with none gets a plain
         # "company = X", which PostgreSQL counts from the index alone.)
         pending = list(
-            JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
-            .values_list("company_id", flat=True)
+            JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING).values_list(
+                "company_id", flat=True
+            )
         )
         visible = Q(pk__in=[])
         if pending:
