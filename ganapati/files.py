@@ -107,9 +107,23 @@ class AttachmentNotAllowed(PermissionError):
     audience. Raised before anything is written, so the whole change rolls back."""
 
 
+# Kinds whose "about" is not taken from the caller but read from the file's own record (the
+# app that owns the file registers how): a trainee's attestation is about the trainee its
+# document names, whatever the code that attaches it writes.
+_ABOUT_RESOLVERS: dict = {}
+
+
+def register_about(kind: str, resolver) -> None:
+    """`resolver(attachment) -> set of e-mail addresses` the file is about (empty: nobody)."""
+    _ABOUT_RESOLVERS[kind] = resolver
+
+
 def is_about(email: str, attachment: dict) -> bool:
-    """Whether the attachment says the file is about the person at this address."""
-    return email.strip().lower() in {a.strip().lower() for a in attachment.get("about") or []}
+    """Whether the file is about the person at this address: from the file's record for the
+    kinds whose app registered a resolver, else as the attachment says."""
+    resolver = _ABOUT_RESOLVERS.get(attachment.get("kind"))
+    about = resolver(attachment) if resolver else attachment.get("about") or []
+    return email.strip().lower() in {a.strip().lower() for a in about}
 
 
 def check_attachments(recipients: list[str], attachments: list[dict]) -> None:

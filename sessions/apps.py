@@ -33,6 +33,11 @@ class TrainingSessionsConfig(AppConfig):
         invalidate_on(Organisation, User, Programme, TrainingSession, SessionDay, Trainee,
                       Attendance, QuestionnaireResponse)  # fmt: skip
 
+        from ganapati import files
+
+        from .completion import attestation_about
+
+        files.register_about("document.attestation", attestation_about)
         register_kinds()
         register_signed_sheet()
         register_organisation_kinds()

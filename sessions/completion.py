@@ -153,3 +153,22 @@ def completion_papers_sweep(*, now=None) -> int:
             continue
         sent += counts["attestations"] + counts["certificates"]
     return sent
+
+
+def attestation_about(attachment: dict) -> set[str]:
+    """Whom an attestation's file is about, read from its document (ganapati/files.py calls
+    this for every e-mail attaching one): the address of the trainee it names, nobody else —
+    whatever the code that attached it wrote in "about"."""
+    from django.contrib.contenttypes.models import ContentType
+
+    document = (
+        Document.objects.filter(file=attachment.get("name") or "", kind="attestation")
+        .only("subject_type_id", "subject_id")
+        .first()
+    )
+    if document is None or document.subject_id is None:
+        return set()
+    if document.subject_type_id != ContentType.objects.get_for_model(Trainee).pk:
+        return set()
+    email = Trainee.objects.filter(pk=document.subject_id).values_list("email", flat=True).first()
+    return {email} if email else set()

@@ -225,12 +225,18 @@ def test_a_trainees_attestation_cannot_be_e_mailed_to_another_trainee_or_an_outs
             mail_queue(key=f"leak-{to}", template="session_attestation", to=[to],
                        context={"session": session, "trainee": first},
                        attachments=[attachment])  # fmt: skip
-    # Without saying whom it is about, not even the trainee may receive it.
+    # Whom it is about is read from the document, not from the caller: code that wrote the
+    # other trainee in "about" still cannot send it to them.
     with pytest.raises(files.AttachmentNotAllowed):
-        mail_queue(key="leak-no-about", template="session_attestation", to=[first.email],
-                   context={"session": session, "trainee": first},
-                   attachments=[{**attachment, "about": []}])  # fmt: skip
+        mail_queue(key="leak-lying-about", template="session_attestation",
+                   to=["stagiaire1@exemple.fr"], context={"session": session, "trainee": first},
+                   attachments=[{**attachment, "about": ["stagiaire1@exemple.fr"]}])  # fmt: skip
     assert OutgoingEmail.objects.count() == before
+    # And the trainee it names receives it, whatever "about" says.
+    mail_queue(key="own-attestation", template="session_attestation", to=[first.email],
+               context={"session": session, "trainee": first},
+               attachments=[{**attachment, "about": []}])  # fmt: skip
+    assert OutgoingEmail.objects.count() == before + 1
 
 
 def test_an_attachment_to_someone_outside_its_audience_is_refused_before_anything_is_written(
