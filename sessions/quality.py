@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Avg, Count, Min
+from django.db.models import Avg, Count, Exists, Min, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,6 +38,8 @@ from .models import (
 from .selectors import client_recipients
 
 Kind = QuestionnaireKind
+# A hot questionnaire opened but not invited by e-mail is caught up this long after the end.
+HOT_CATCH_UP_DAYS = 30
 SALT = "ganapati.sessions.questionnaire"
 LINK_VALIDITY = timedelta(days=60)
 
@@ -352,6 +354,24 @@ def quality_daily(today: dt.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             questionnaire_invite(trainee=trainee, kind=Kind.HOT)
             counts["hot"] += 1
+    # Opened from the last half-day's signing page (so the response exists) but never
+    # answered, and the invitation of the completion lost with its event: invited now.
+    recent = completed.filter(completed_at__gte=now - timedelta(days=HOT_CATCH_UP_DAYS))
+    opened = list(
+        Trainee.objects.filter(session__in=recent).filter(
+            Exists(QuestionnaireResponse.objects.filter(
+                trainee=OuterRef("pk"), kind=Kind.HOT, submitted_at__isnull=True))
+        )
+    )  # fmt: skip
+    keys = {t.pk: f"quality-{Kind.HOT}:{t.pk}" for t in opened}
+    invited = set(
+        OutgoingEmail.objects.filter(key__in=list(keys.values())).values_list("key", flat=True)
+    )
+    for trainee in opened:
+        if keys[trainee.pk] not in invited:
+            with transaction.atomic():
+                questionnaire_invite(trainee=trainee, kind=Kind.HOT)
+                counts["hot"] += 1
     for session in completed.exclude(questionnaires__kind=Kind.TRAINER):
         with transaction.atomic():
             session_feedback_invites(session)

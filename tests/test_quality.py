@@ -787,3 +787,27 @@ def test_a_list_question_without_choices_is_refused_in_french_and_nothing_is_pub
     empty = client.post(add, _rows([])).content.decode()  # no question at all
     assert "Indiquez au moins une question." in empty
     assert Questionnaire.objects.count() == before
+
+
+def test_a_hot_questionnaire_opened_on_the_signing_page_is_e_mailed_when_its_invitation_was_lost(
+    trainer, client_user, organisation, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The trainee opened their questionnaire from the last half-day's signing page without
+    answering; the completion's invitations were lost with their task: the daily job sends it."""
+    from sessions.quality import _response_for, quality_daily
+
+    from .test_billing import completed_session
+
+    with django_capture_on_commit_callbacks(execute=False):  # the completion's tasks never run
+        session = completed_session(trainer, client_user)
+    first, second = session.trainees.order_by("position")
+    _response_for(first, "hot")  # opened from the signing page, not answered
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        quality_daily()
+    hot = [m for m in mailoutbox if m.subject.startswith("Satisfaction à chaud")]
+    assert sorted(m.to[0] for m in hot) == sorted([first.email, second.email])
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        quality_daily()
+    assert not [m for m in mailoutbox if m.subject.startswith("Satisfaction à chaud")]
