@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 
 GENERATION_KEY = "public-page:generation"
 _watched: set = set()
@@ -71,7 +72,11 @@ def public_page(view):
         cached = cache.get(key)
         if cached is not None:
             content_type, content = cached
-            return HttpResponse(content, content_type=content_type)
+            response = HttpResponse(content, content_type=content_type)
+            # As the rendered page says (the session was looked at): a shared cache on the way
+            # must not give this anonymous page to a visitor who has cookies.
+            patch_vary_headers(response, ("Cookie",))
+            return response
         response = view(request, *args, **kwargs)
         if (
             response.status_code == 200

@@ -29,6 +29,7 @@ def test_a_visitor_without_cookies_gets_the_catalogue_from_the_cache_until_it_ch
     assert again.status_code == 200 and again.content == first.content
     assert again["Content-Type"] == "text/html; charset=utf-8"
     assert "Content-Security-Policy" in again  # the middlewares still run around it
+    assert "Cookie" in again["Vary"] and "Cookie" in first["Vary"]
     # A new programme published, an old one withdrawn: the next visitor sees both at once.
     _programme(trainer, "Gestion du temps")
     Programme.objects.get(title="Négociation commerciale").delete()
