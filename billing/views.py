@@ -1,9 +1,8 @@
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.views.decorators.http import require_POST
 
 from ganapati import files
-from ganapati.downloads import stored_file_response
+from ganapati.downloads import file_response, stored_file_response
 from ganapati.models import Role
 from ganapati.permissions import role_required
 from sessions.selectors import sessions_visible_to
@@ -21,12 +20,8 @@ def invoice_download(request, pk):
     )
     if invoice is None or not files.user_may_see(request.user, invoice.file_kind):
         raise Http404("Facture introuvable.")
-    try:
-        handle = default_storage.open(invoice.pdf.name, "rb")
-    except OSError as exc:
-        raise Http404("Fichier introuvable.") from exc
-    return FileResponse(handle, as_attachment=True, filename=f"{invoice.number}.pdf",
-                        content_type="application/pdf")  # fmt: skip
+    return file_response(invoice.pdf.name, filename=f"{invoice.number}.pdf",
+                         content_type="application/pdf")  # fmt: skip
 
 
 @role_required(Role.STAFF)
@@ -36,9 +31,8 @@ def sepa_download(request, pk):
     batch = PayoutBatch.objects.filter(pk=pk).first()
     if batch is None or not files.user_may_see(request.user, "sepa"):
         raise Http404("Lot introuvable.")
-    return FileResponse(default_storage.open(batch.sepa_file.name, "rb"), as_attachment=True,
-                        filename=batch.sepa_file.name.split("/")[-1],
-                        content_type="application/xml")  # fmt: skip
+    return file_response(batch.sepa_file.name, filename=batch.sepa_file.name.split("/")[-1],
+                         content_type="application/xml")  # fmt: skip
 
 
 @role_required(Role.TRAINER)

@@ -1,12 +1,12 @@
 from csp.decorators import csp_replace
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ganapati import files, legal, ratelimit
+from ganapati.downloads import file_response
 from ganapati.errors import DomainError
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role
@@ -159,8 +159,5 @@ def pec_file(request, pk):
     )
     if upload is None or not files.user_may_see(request.user, "pec"):
         raise Http404("Document introuvable.")
-    try:
-        handle = default_storage.open(upload.file.name, "rb")
-    except OSError as exc:
-        raise Http404("Fichier introuvable.") from exc
-    return FileResponse(handle, filename=upload.original_name, content_type="application/pdf")
+    return file_response(upload.file.name, filename=upload.original_name,
+                         content_type="application/pdf", as_attachment=False)  # fmt: skip

@@ -47,11 +47,18 @@ def stored_file_response(name: str, *, filename: str, content_type: str, storage
         response["Content-Disposition"] = disposition
         response["Cache-Control"] = "private, no-store"
         return response
+    return file_response(name, filename=filename, content_type=content_type, storage=storage)
+
+
+def file_response(name: str, *, filename: str, content_type: str, as_attachment: bool = True,
+                  storage=None) -> FileResponse:  # fmt: skip
+    """A stored file streamed by Django (every download view, rights checked before): a 404
+    when storage no longer has it, never cached on the way."""
     try:
-        handle = storage.open(name, "rb")
+        handle = (storage or default_storage).open(name, "rb")
     except OSError as exc:
         raise Http404("Fichier introuvable.") from exc
-    response = FileResponse(handle, as_attachment=True, filename=filename,
+    response = FileResponse(handle, as_attachment=as_attachment, filename=filename,
                             content_type=content_type)  # fmt: skip
     response["Cache-Control"] = "private, no-store"
     return response

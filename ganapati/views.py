@@ -121,18 +121,12 @@ def trainer_qualification_remove(request, pk):
 @role_required(Role.TRAINER, Role.STAFF)
 def qualification_file(request, pk):
     """The PDF of a qualification: its trainer's or, for the audit, staff's."""
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse
-
+    from .downloads import file_response
     from .qualifications import qualification_file_get_for
 
     qualification = qualification_file_get_for(user=request.user, pk=pk)
-    try:
-        handle = default_storage.open(qualification.file.name, "rb")
-    except OSError as exc:
-        raise Http404("Fichier introuvable.") from exc
-    return FileResponse(handle, as_attachment=True, content_type="application/pdf",
-                        filename=qualification.original_name or "justificatif.pdf")  # fmt: skip
+    return file_response(qualification.file.name, content_type="application/pdf",
+                         filename=qualification.original_name or "justificatif.pdf")  # fmt: skip
 
 
 # --- A client company's people (its members manage them) ---------------------------------------

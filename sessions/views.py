@@ -1,8 +1,7 @@
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from documents import pdf
 from documents.selectors import current_documents
 from ganapati import ratelimit
+from ganapati.downloads import file_response
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
 from ganapati.idempotency import form_token_from, form_token_issue
@@ -797,13 +797,8 @@ def session_complete(request, pk):
 @role_required(Role.TRAINER, Role.CLIENT, Role.STAFF)
 def document_download(request, pk):
     document = selectors.session_document_get_for(user=request.user, pk=pk)
-    try:
-        handle = default_storage.open(document.file.name, "rb")
-    except OSError as exc:
-        raise Http404("Fichier introuvable.") from exc
-    return FileResponse(
-        handle, as_attachment=True, filename=document.filename, content_type="application/pdf"
-    )
+    return file_response(document.file.name, filename=document.filename,
+                         content_type="application/pdf")  # fmt: skip
 
 
 @role_required(Role.TRAINER)
