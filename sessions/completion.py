@@ -118,29 +118,31 @@ def completion_papers_sweep(*, now=None) -> int:
             status=TrainingSession.Status.COMPLETED, completed_at__gte=now - SWEEP_WINDOW
         ).values_list("pk", "contact_id")
     )
-    papers = Document.objects.filter(
+    documents = Document.objects.filter(
         owner_type=ContentType.objects.get_for_model(TrainingSession),
-        owner_id__in=list(recent), kind__in=PAPERS, status=Document.Status.READY,
-    ).values_list("owner_id", "kind", "subject_id", "version", "source")  # fmt: skip
-    # Only what completion_papers_send would send: the latest version of each paper, to a
-    # trainee who has an address (otherwise the same session would be retried every sweep).
+        owner_id__in=list(recent), kind__in=PAPERS,
+    ).only("owner_id", "kind", "subject_id", "version", "source", "status")  # fmt: skip
+    by_session: dict[int, list[Document]] = {}
+    for document in documents:
+        by_session.setdefault(document.owner_id, []).append(document)
+    # Only what completion_papers_send would send: the latest version of each paper once it is
+    # ready, to a trainee who has an address (otherwise the session is retried every sweep).
     with_address = set(
         Trainee.objects.filter(session_id__in=list(recent))
         .exclude(email="")
         .values_list("pk", flat=True)
     )
-    latest: dict[tuple, tuple] = {}
-    for session_id, kind, subject_id, version, source in papers:
-        key = (session_id, kind, subject_id)
-        if key not in latest or version > latest[key][0]:
-            latest[key] = (version, source)
     expected: dict[str, int] = {}
-    for (session_id, kind, subject_id), (version, source) in latest.items():
-        if kind == "attestation":
-            if subject_id in with_address:
-                expected[emails.attestation_key(session_id, subject_id, version)] = session_id
-        elif recent[session_id]:  # a contact to send the certificates to
-            expected[emails.certificates_key(session_id, source)] = session_id
+    for session_id, papers in by_session.items():
+        for (kind, subject_id), document in _latest(papers).items():
+            if document.status != Document.Status.READY:
+                continue
+            if kind == "attestation":
+                if subject_id in with_address:
+                    key = emails.attestation_key(session_id, subject_id, document.version)
+                    expected[key] = session_id
+            elif recent[session_id]:  # a contact to send the certificates to
+                expected[emails.certificates_key(session_id, document.source)] = session_id
     sent_keys = set(
         OutgoingEmail.objects.filter(key__in=list(expected)).values_list("key", flat=True)
     )
