@@ -28,6 +28,9 @@ class DocumentType:
     title: Callable[[Any, Any], str]
     per_subject: bool = False
     pdf_options: Mapping[str, Any] = field(default_factory=dict)
+    # Relations of the owner its context reads (a session's trainer, company...): the worker
+    # loads the owner with them in one query.
+    owner_select_related: tuple[str, ...] = ()
     order: int = 100
 
 

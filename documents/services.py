@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from ganapati.errors import DomainError
@@ -43,20 +43,16 @@ def document_request(*, owner, kind: str, source: str, actor=None, subject=None)
     document_type = registry.get(kind)
     if document_type.per_subject != (subject is not None):
         raise DomainError("Ce document est individuel : indiquez le stagiaire (et seulement lui).")
-    existing = (
-        Document.objects.for_owner(owner)
-        .for_subject(subject)
-        .filter(kind=kind, source=source)
-        .first()
-    )
-    if existing is not None:
-        return existing
-    last = (
+    # One reading for both questions: is there a version for this source, and the last one.
+    found = (
         Document.objects.for_owner(owner)
         .for_subject(subject)
         .filter(kind=kind)
-        .aggregate(Max("version"))["version__max"]
+        .aggregate(last=Max("version"), existing=Max("pk", filter=Q(source=source)))
     )
+    if found["existing"] is not None:
+        return Document.objects.get(pk=found["existing"])
+    last = found["last"]
     document = Document.objects.create(
         owner_type=ContentType.objects.get_for_model(owner),
         owner_id=owner.pk,
@@ -135,6 +131,19 @@ def _storage_name(document: Document) -> str:
     return f"documents/{stamp}/{document.owner_id}-{document.kind}-{document.pk}.pdf"
 
 
+def _owner(document: Document, document_type: registry.DocumentType):
+    """The document's owner, read with the relations its kind's context uses (one query
+    rather than one per relation)."""
+    if not document_type.owner_select_related:
+        return document.owner
+    model = ContentType.objects.get_for_id(document.owner_type_id).model_class()
+    owner = model._base_manager.select_related(*document_type.owner_select_related).get(
+        pk=document.owner_id
+    )
+    document.owner = owner  # cached on the generic relation, as `document.owner` would
+    return owner
+
+
 def _event_payload(document: Document) -> dict:
     owner_type = ContentType.objects.get_for_id(document.owner_type_id)
     return {
@@ -162,8 +171,8 @@ def document_render(*, document_id: int) -> str:
     try:
         document_type = registry.get(document.kind)
         context = registry.build_context(
-            document.kind, document.owner, subject=document.subject, version=document.version,
-            issued_at=document.created_at,
+            document.kind, _owner(document, document_type), subject=document.subject,
+            version=document.version, issued_at=document.created_at,
         )  # fmt: skip
         context.setdefault("reference", f"{document.kind.upper()}-{document.owner_id}")
         _, _, data = pdf.render_pdf(
@@ -184,20 +193,25 @@ def document_render(*, document_id: int) -> str:
         if retry:
             raise
         return "failed"
+    DOCUMENT_STATES.advance(document, Document.Status.READY)  # pending (read above) -> ready
+    document.file.name = name
+    document.sha256 = hashlib.sha256(data).hexdigest()
+    document.size = len(data)
+    document.crc32 = zlib.crc32(data)
+    document.rendered_at = timezone.now()
+    document.last_error = ""
     with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document_id)
-        if document.status != Document.Status.PENDING:
-            # Another worker finished first: keep its file, drop ours.
+        # One conditional UPDATE rather than a locked reading then a save: the row changes only
+        # if it is still pending (the same rule, checked by the database under its row lock).
+        marked = Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(
+            status=document.status, file=name, sha256=document.sha256, size=document.size,
+            crc32=document.crc32, rendered_at=document.rendered_at, last_error="",
+        )  # fmt: skip
+        if not marked:
+            # Another worker finished first (or staff changed it): keep its file, drop ours.
+            status = Document.objects.values_list("status", flat=True).get(pk=document_id)
             default_storage.delete(name)
-            return f"skipped-{document.status}"
-        DOCUMENT_STATES.advance(document, Document.Status.READY)
-        document.file.name = name
-        document.sha256 = hashlib.sha256(data).hexdigest()
-        document.size = len(data)
-        document.crc32 = zlib.crc32(data)
-        document.rendered_at = timezone.now()
-        document.last_error = ""
-        document.save()
+            return f"skipped-{status}"
         events.document_ready.emit(**_event_payload(document))
     return "ready"
 

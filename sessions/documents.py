@@ -34,6 +34,9 @@ KINDS = [
 ]
 LABELS = {kind: label for kind, label, _ in KINDS}
 PER_TRAINEE = {kind for kind, _, per_trainee in KINDS if per_trainee}
+# What session_document_context reads of the session besides its own columns: the worker loads
+# the session with them in one query.
+SESSION_RELATED = ("trainer", "company", "contact", "funder")
 # Emailed to the client, together, once the trainer validates.
 VALIDATION_PACK = ["devis", "convention", "programme"]
 
@@ -161,6 +164,7 @@ def register_kinds() -> None:
         register(DocumentType(
             kind=kind, label=label, template=f"documents/{kind}.html", context=_context(kind),
             title=_title(kind), per_subject=per_trainee, order=order,
+            owner_select_related=SESSION_RELATED,
         ))  # fmt: skip
 
 
@@ -220,7 +224,7 @@ def register_signed_sheet() -> None:
         kind=SIGNED_SHEET, label="Feuille d'émargement signée",
         template="documents/emargement_signe.html", context=signed_sheet_context,
         title=lambda session, _subject: f"Feuille d'émargement signée {session.reference}",
-        order=len(KINDS),
+        order=len(KINDS), owner_select_related=SESSION_RELATED,
     ))  # fmt: skip
 
 
