@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from ganapati.errors import DomainError
@@ -161,13 +161,15 @@ def document_render(*, document_id: int) -> str:
     A transient error (storage unreachable...) leaves it pending and is raised, for the task to
     retry; any other error, or the last attempt, marks it failed (staff see it and may retry).
     """
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document_id)
-        if document.status != Document.Status.PENDING:
-            return f"skipped-{document.status}"
-        document.attempts += 1
-        document.queued_at = timezone.now()
-        document.save(update_fields=["attempts", "queued_at"])
+    # The attempt is counted (and its time kept, for the sweeper) before the rendering, in its
+    # own committed statement: a worker killed while rendering still used one. A conditional
+    # UPDATE is atomic on its own (the row is locked while it runs): no transaction around it.
+    started = Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(
+        attempts=F("attempts") + 1, queued_at=timezone.now()
+    )
+    document = Document.objects.get(pk=document_id)
+    if not started:
+        return f"skipped-{document.status}"
     try:
         document_type = registry.get(document.kind)
         context = registry.build_context(
@@ -200,19 +202,18 @@ def document_render(*, document_id: int) -> str:
     document.crc32 = zlib.crc32(data)
     document.rendered_at = timezone.now()
     document.last_error = ""
-    with transaction.atomic():
-        # One conditional UPDATE rather than a locked reading then a save: the row changes only
-        # if it is still pending (the same rule, checked by the database under its row lock).
-        marked = Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(
-            status=document.status, file=name, sha256=document.sha256, size=document.size,
-            crc32=document.crc32, rendered_at=document.rendered_at, last_error="",
-        )  # fmt: skip
-        if not marked:
-            # Another worker finished first (or staff changed it): keep its file, drop ours.
-            status = Document.objects.values_list("status", flat=True).get(pk=document_id)
-            default_storage.delete(name)
-            return f"skipped-{status}"
-        events.document_ready.emit(**_event_payload(document))
+    # One conditional UPDATE rather than a locked reading then a save: the row changes only if
+    # it is still pending (the same rule, checked by the database under the row's lock).
+    marked = Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(
+        status=document.status, file=name, sha256=document.sha256, size=document.size,
+        crc32=document.crc32, rendered_at=document.rendered_at, last_error="",
+    )  # fmt: skip
+    if not marked:
+        # Another worker finished first (or staff changed it): keep its file, drop ours.
+        status = Document.objects.values_list("status", flat=True).get(pk=document_id)
+        default_storage.delete(name)
+        return f"skipped-{status}"
+    events.document_ready.emit(**_event_payload(document))  # after the commit of the UPDATE
     return "ready"
 
 
