@@ -220,3 +220,61 @@ def test_later_documents_are_requested_and_rendered_by_the_same_machinery(
         assert f"{trainee.first_name} {trainee.last_name}" in pdf_text(handle.read())
     with pytest.raises(Exception, match="individuel"):
         services.document_request(owner=session, kind="certificat", source="x")
+
+
+def test_a_render_reads_the_session_with_its_people_in_one_query(validated):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic():
+        document = services.document_request(owner=validated, kind="convention", source="t.q")
+    assert validated.company_id and validated.contact_id and validated.trainer_id
+    with CaptureQueriesContext(connection) as queries:
+        assert services.document_render(document_id=document.pk) == "ready"
+    sql = [q["sql"] for q in queries.captured_queries]
+    # Trainer, company, contact and funder come with the session (a JOIN), not one query each.
+    assert [s for s in sql if 'FROM "ganapati_company"' in s] == []
+    assert [s for s in sql if 'FROM "ganapati_user"' in s] == []
+    assert len([s for s in sql if 'FROM "training_sessions_trainingsession"' in s]) == 1
+    document.refresh_from_db()
+    assert "Convention" in pdf_text(document.file.read())
+
+
+def test_a_version_another_worker_finished_first_keeps_its_file(validated, monkeypatch):
+    """Two workers render the same version (a message delivered twice): the second to finish
+    leaves the first's file, hash and size as they are and deletes its own."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    from documents import pdf
+
+    with transaction.atomic():
+        document = services.document_request(owner=validated, kind="devis", source="t.twice")
+    real = pdf.html_to_pdf
+
+    def first_worker_finishes_meanwhile(html, **options):
+        Document.objects.filter(pk=document.pk).update(
+            status="ready", file="documents/first.pdf", sha256="f" * 64, size=1
+        )
+        return real(html, **options)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", first_worker_finishes_meanwhile)
+    saved = []
+
+    class Storage:  # the real storage, noting what the render writes
+        def save(self, name, content):
+            saved.append(default_storage.save(name, content))
+            return saved[-1]
+
+        def delete(self, name):
+            default_storage.delete(name)
+
+    monkeypatch.setattr(services, "default_storage", Storage())
+    assert services.document_render(document_id=document.pk) == "skipped-ready"
+    document.refresh_from_db()
+    assert (document.file.name, document.sha256, document.size) == (
+        "documents/first.pdf",
+        "f" * 64,
+        1,
+    )
+    assert len(saved) == 1 and not default_storage.exists(saved[0])
