@@ -156,7 +156,7 @@ def test_a_pending_document_says_since_when_and_where_it_will_appear(
     text = re.sub(r"\s+", " ", page.content.decode())
     expected = (
         "— en cours de génération (demande du 23/11/2026 à 14:05) : le lien de téléchargement "
-        "apparaîtra ici à la fin de la génération (jusqu'à une minute pour un grand "
+        "apparaîtra ici à la fin de la génération (environ une minute pour un grand "
         "document), rechargez la page."
     )
     assert text.count(expected) == documents.count() == 3
