@@ -108,7 +108,7 @@ def _is_watched_write(sql) -> bool:
 
 def _watch_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if _is_watched_write(sql):
+    if seconds() > 0 and _is_watched_write(sql):  # off: nothing is kept, nothing to forget
         connection = context["connection"]
         if not connection.in_atomic_block:
             new_generation()  # autocommit: already committed
