@@ -272,8 +272,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated page labels")
-    parser.add_argument("--render", action="store_true",
-                        help="no kept pages: every request renders (PRIVATE_PAGE_SECONDS=0)")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="no kept pages: every request renders (PRIVATE_PAGE_SECONDS=0)",
+    )
     parser.add_argument("--build-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build_only is not None:

@@ -223,12 +223,13 @@ PUBLIC_PAGE_SECONDS = env.int("PUBLIC_PAGE_SECONDS", default=60)
 # Cache: rate limits and small shared values. Local memory by default (one process);
 # CACHE_URL=redis://... when several processes or machines serve the site.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# Shared by every process (Redis): then the logged-in pages are kept until anything is written
-# (ganapati/privatecache.py) and the login sessions are read from it before the database.
-SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
-PRIVATE_PAGE_SECONDS = env.int("PRIVATE_PAGE_SECONDS", default=60 if SHARED_CACHE else 0)
-if SHARED_CACHE:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis that hangs must cost a page its speed-up (the callers fall back), never hang it.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
+# Logged-in pages kept until PostgreSQL's write-ahead log moves (ganapati/privatecache.py).
+PRIVATE_PAGE_SECONDS = env.int("PRIVATE_PAGE_SECONDS", default=60)
 
 # Email: kept visible locally by default (one file per message under var/mail/);
 # a real provider through django-anymail when EMAIL_BACKEND names it.
