@@ -26,11 +26,12 @@ Not kept: anything but a plain 200, a response that sets a cookie or a new CSRF 
 page that showed or queued a flash message or holds a one-use form token, a request with a
 flash message waiting or without its CSRF cookie yet.
 
-Served from the cache, a page costs the login session's query, the log position's and one
-cache read; the login session must still name the user the page was rendered for, with the
-same password hash, under the same SECRET_KEY (part of the key: a rotation after a leak ends
-kept pages as it ends login sessions). The position also moves with autovacuum and logins: a
-busy database keeps fewer pages, never wrong ones.
+Served from the cache, a page costs one query (the login session, read with the log's
+position by `ganapati.session_store`) and one cache read; the login session must still name the
+user the page was rendered for, with the same password hash, under the same SECRET_KEY (part of
+the key: a rotation after a leak ends kept pages as it ends login sessions). The position also
+moves with autovacuum, logins and PostgreSQL's own bookkeeping (a note of running transactions
+every 15 s on an active server): a busy database keeps fewer pages, never wrong ones.
 
 Pages opt in with `@private_page` (the trainer's and the client's main pages); the admin's
 index (staff work queue) and change lists are covered by the middleware's rule.
@@ -144,7 +145,8 @@ class PrivatePageCacheMiddleware:
         user_id, auth_hash = session.get(SESSION_KEY), session.get(HASH_SESSION_KEY)
         if user_id is None or "_messages" in session:
             return None
-        position = database_position()
+        # Read with the login session by our session engine (one query), else on its own.
+        position = getattr(session, "database_position", None) or database_position()
         if position is None:
             return None
         key = _key(request)

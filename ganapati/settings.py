@@ -352,6 +352,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Django's database sessions, read with PostgreSQL's log position (ganapati/session_store.py).
+SESSION_ENGINE = "ganapati.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 # Pages are never framed; the few that must be (a PDF shown in the back-office) say so.
