@@ -12,6 +12,9 @@ class GanapatiConfig(AppConfig):
     def ready(self):
         from . import checks, queues  # noqa: F401  (system checks, the staff work queue)
         from .appointments import tasks  # noqa: F401  (registers the Celery tasks)
+        from .privatecache import connect_signals
+
+        connect_signals()  # every write to the database makes kept pages old
 
 
 class AdminConfig(DjangoAdminConfig):

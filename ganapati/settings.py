@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into its own response.
     "axes.middleware.AxesMiddleware",
+    # Innermost: a logged-in page served again from the cache still gets every header above.
+    "ganapati.privatecache.PrivatePageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "ganapati.urls"
@@ -221,6 +223,12 @@ PUBLIC_PAGE_SECONDS = env.int("PUBLIC_PAGE_SECONDS", default=60)
 # Cache: rate limits and small shared values. Local memory by default (one process);
 # CACHE_URL=redis://... when several processes or machines serve the site.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Shared by every process (Redis): then the logged-in pages are kept until anything is written
+# (ganapati/privatecache.py) and the login sessions are read from it before the database.
+SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+PRIVATE_PAGE_SECONDS = env.int("PRIVATE_PAGE_SECONDS", default=60 if SHARED_CACHE else 0)
+if SHARED_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Email: kept visible locally by default (one file per message under var/mail/);
 # a real provider through django-anymail when EMAIL_BACKEND names it.

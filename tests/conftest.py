@@ -54,6 +54,15 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _pages_kept_in_the_browser(request, settings):
+    """Browser tests run as production does with Redis: logged-in pages kept until a write
+    (ganapati/privatecache.py), so a flow that would show a stale page fails here."""
+    if "live_server" in request.fixturenames:
+        settings.PRIVATE_PAGE_SECONDS = 60
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process(settings, tmp_path):
     """Tests run tasks eagerly unless they start a real worker themselves."""
     celery_app.conf.task_always_eager = True
