@@ -3,10 +3,11 @@ gaps and duplicates in the numbering (both must be 0), beside a raw psycopg loop
 locked-counter increment and update in the same run (the floor the service is compared with).
 
     .venv/bin/python bench/invoices.py [N=200] [P=8]
+    .venv/bin/python bench/invoices.py --profile [N=50]   # one process: CPU and statements
 
-Uses a scratch database "ganapati_bench" on the local PostgreSQL (127.0.0.1:5432, user
-postgres), dropped and created again. Only the numbering is measured: rendering the PDF is a
-separate task, switched off here.
+Uses a scratch database on the local PostgreSQL (127.0.0.1:5432, user postgres), dropped and
+created again: "ganapati_bench", or the one BENCH_DATABASE_URL names. Only the numbering is
+measured: rendering the PDF is a separate task, switched off here.
 """
 
 import os
@@ -65,7 +66,7 @@ def worker(ids: list[int]) -> None:
     from billing.models import Invoice
     from ganapati.models import User
 
-    services._queue_render = lambda invoice: None  # numbering only
+    services._queue_render = lambda invoice, **kwargs: None  # numbering only
     actor = User.objects.get(email="staff@bench.test")
     # Compiled once per process (the XSD and the two schematrons, a few seconds): done before
     # "go", as a long-running web or Celery process has it done after its first invoice.
@@ -121,25 +122,121 @@ def wait_for_go() -> None:
     sys.stdin.readline()
 
 
-def main(n: int, processes: int) -> None:
+def _admin(statement: str, *names: str, params: tuple = ()) -> list:
+    """One statement on the server's "postgres" database; `names` quoted as identifiers."""
     import psycopg
+    from psycopg import sql
 
     admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS ganapati_bench")
-        conn.execute("CREATE DATABASE ganapati_bench")
+        cursor = conn.execute(sql.SQL(statement).format(*map(sql.Identifier, names)), params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def drafts_database(n: int) -> list[int]:
+    """A fresh database holding n draft invoices; their ids. Building them takes ~1-2 s each:
+    with BENCH_REUSE=1 the database is copied from the one a previous run kept (a template
+    "<name>_drafts<n>", made after each build), so that only the issuing is run again."""
+    from django.db import connections
+
+    name = DB_URL.rsplit("/", 1)[1]
+    template = f"{name}_drafts{n}"
+    reuse = os.environ.get("BENCH_REUSE") == "1" and _admin(
+        "SELECT 1 FROM pg_database WHERE datname = %s", params=(template,)
+    )
+    _admin("DROP DATABASE IF EXISTS {}", name)
+    if reuse:
+        _admin("CREATE DATABASE {} TEMPLATE {}", name, template)
+    else:
+        _admin("CREATE DATABASE {}", name)
     setup_django()
     from django.core.management import call_command
 
     from billing.models import Invoice
 
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    drafts = build_drafts(n)
-    print(f"{len(drafts)} draft invoices of {len(drafts)} completed sessions built "
-          f"through the services in {time.perf_counter() - started:.0f} s")  # fmt: skip
-    ids = [d.pk for d in drafts]
+    if not reuse:
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        built = build_drafts(n)
+        print(f"{len(built)} draft invoices of {len(built)} completed sessions built "
+              f"through the services in {time.perf_counter() - started:.0f} s")  # fmt: skip
+        connections.close_all()
+        _admin("DROP DATABASE IF EXISTS {}", template)
+        _admin("CREATE DATABASE {} TEMPLATE {}", template, name)
+    ids = list(Invoice.objects.filter(status=Invoice.Status.DRAFT).order_by("pk")
+               .values_list("pk", flat=True))  # fmt: skip
+    print(f"{len(ids)} draft invoices" + (f" (copied from {template})" if reuse else ""))
+    return ids
+
+
+def profile(n: int) -> None:
+    """Where one issue's time goes, in one process, warm (the schemas compiled first): CPU ms
+    per issue (whole, pre-invoicing check, e-invoice XML and validation) and SQL statements
+    per issue (reads, writes), then the cProfile top functions."""
+    import cProfile
+    import pstats
+    from collections import Counter
+
+    ids = drafts_database(n)
     from django.db import connection
+
+    from billing import einvoice, services
+    from billing.models import Invoice
+    from ganapati.models import User
+
+    services._queue_render = lambda invoice, **kwargs: None  # numbering only
+    actor = User.objects.get(email="staff@bench.test")
+    einvoice._compile()
+    statements: Counter = Counter()
+    spent: Counter = Counter()
+
+    def count(execute, sql, params, many, context):
+        statements["write" if sql.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+                   else "read"] += 1  # fmt: skip
+        return execute(sql, params, many, context)
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - started
+
+        return wrapper
+
+    services.pre_invoicing_check = timed("pre-invoicing check", services.pre_invoicing_check)
+    services._check_einvoice = timed("e-invoice XML + validation", services._check_einvoice)
+    einvoice.validate = timed("  of which validate (XSD + schematrons)", einvoice.validate)
+    # 5 to warm up, half of the rest timed (no profiler), the other half under cProfile.
+    warm, measured, profiled = ids[:5], ids[5 : 5 + (n - 5) // 2], ids[5 + (n - 5) // 2 :]
+    for pk in warm:
+        services.invoice_issue(invoice=Invoice(pk=pk), actor=actor)
+    spent.clear()
+    with connection.execute_wrapper(count):
+        started = time.process_time()
+        for pk in measured:
+            services.invoice_issue(invoice=Invoice(pk=pk), actor=actor)
+        total = time.process_time() - started
+    k = len(measured)
+    print(f"{k} issues, one process: {total / k * 1000:.1f} ms CPU per issue; "
+          f"statements per issue: {statements['read'] / k:.1f} reads, "
+          f"{statements['write'] / k:.1f} writes")  # fmt: skip
+    for name, seconds in spent.items():
+        print(f"  {name}: {seconds / k * 1000:.1f} ms")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for pk in profiled:
+        services.invoice_issue(invoice=Invoice(pk=pk), actor=actor)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
+def main(n: int, processes: int) -> None:
+    ids = drafts_database(n)
+    from django.db import connection
+
+    from billing.models import Invoice
 
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO billing_numbersequence (series, last_number) VALUES ('RAW', 0)")
@@ -166,7 +263,9 @@ def main(n: int, processes: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--worker":
+    if len(sys.argv) > 1 and sys.argv[1] == "--profile":
+        profile(int(sys.argv[2]) if len(sys.argv) > 2 else 50)
+    elif len(sys.argv) > 2 and sys.argv[1] == "--worker":
         worker([int(x) for x in sys.argv[2].split(",") if x])
     elif len(sys.argv) > 2 and sys.argv[1] == "--raw":
         raw_worker([int(x) for x in sys.argv[2].split(",") if x])

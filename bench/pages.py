@@ -8,8 +8,13 @@ again; BENCH_DATABASE_URL to change it):
 - builds the data through the test factories: one trainer with N sessions (two days, two
   trainees, a client company), one published programme per session, one issued invoice per
   session (a third partly paid), plus a staff user;
-- serves the project with gunicorn (2 sync workers, DEBUG off, static files collected) and, in
-  the same process, a minimal Django view (no database, no template) at /__bench__/minimal/;
+- serves the project with gunicorn (2 sync workers, DEBUG off, static files collected, the
+  shared Redis cache of a deployment: BENCH_CACHE_URL, default redis://127.0.0.1:6379/7,
+  flushed at each size) and, in the same process, a minimal Django view (no database, no
+  template) at /__bench__/minimal/;
+- logged-in pages are requested with the cookies a browser holds (login session and CSRF
+  cookie), so they are served from the kept pages (ganapati/privatecache.py) while nothing is
+  written; `--render` turns that off (PRIVATE_PAGE_SECONDS=0) to measure the rendering itself;
 - runs `wrk -t2 -c16 -d<duration>s` against each page, <rounds> times interleaved, and keeps the
   median requests per second.
 Prints the flatness table (req/s per size, ratio of the largest to the smallest size, ratio to
@@ -53,6 +58,7 @@ ENV = {
     "STATIC_ROOT": str(TMP / "static"),
     "LOG_LEVEL": "WARNING",
     "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/7"),
 }
 
 # (label, who, url builder from the ids made by build())
@@ -84,6 +90,9 @@ def reset_database() -> None:
     args = ["-h", hostname, "-p", port, "-U", user]
     subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
     subprocess.run(["createdb", *args, name], check=True)
+    import redis
+
+    redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
 
 
 def build(n: int) -> dict:
@@ -157,12 +166,16 @@ def build(n: int) -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    from django.middleware.csrf import _get_new_csrf_string
+
     cookies = {}
     for who, user in (("trainer", trainer), ("client", client), ("staff", staff)):
         c = Client()
         c.force_login(user)
         name = settings.SESSION_COOKIE_NAME
-        cookies[who] = f"{name}={c.cookies[name].value}"
+        # What a browser sends once it has seen a page with a form: its CSRF cookie too.
+        csrf = f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+        cookies[who] = f"{name}={c.cookies[name].value}; {csrf}"
     return {"session": sessions[0].pk, "programme": programmes[0].pk, "cookies": cookies}
 
 
@@ -259,6 +272,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated page labels")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="no kept pages: every request renders (PRIVATE_PAGE_SECONDS=0)",
+    )
     parser.add_argument("--build-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build_only is not None:
@@ -267,6 +285,8 @@ def main() -> None:
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
+    if args.render:
+        ENV["PRIVATE_PAGE_SECONDS"] = "0"
     sizes = [int(s) for s in args.sizes.split(",")]
     only = {s.strip() for s in args.only.split(",") if s.strip()} or None
     table = {n: run_size(n, args.duration, args.rounds, only) for n in sizes}

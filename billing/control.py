@@ -20,11 +20,17 @@ class Check:
     ok: bool = False
 
 
-def pre_invoicing_check(session) -> list[Check]:
-    """Every check, passed or not (`ok`), in French; `blocking` ones stop the issue."""
+def pre_invoicing_check(session, organisation=None) -> list[Check]:
+    """Every check, passed or not (`ok`), in French; `blocking` ones stop the issue.
+
+    Each fact is read once: the funding split is computed once, from the realised minutes and
+    the PEC read here, and the invoice plan follows from it (it was computed three times,
+    ≈ 50 statements per issue). A session with its trainees and days prefetched (as
+    `invoice_issue` gives it) reads them from there."""
     from documents.models import Document
     from documents.selectors import current_documents
-    from funding.money import session_split, validated_request
+    from funding.money import session_terms, validated_request
+    from funding.money import split as split_of
     from sessions.models import Attendance
     from sessions.selectors import planned_minutes, realised_minutes
 
@@ -33,7 +39,12 @@ def pre_invoicing_check(session) -> list[Check]:
     checks: list[Check] = []
     trainees = list(session.trainees.all())
     halves = sum(bool(d.morning_start) + bool(d.afternoon_start) for d in session.days.all())
-    recorded = Attendance.objects.filter(session=session).count()
+    # Every attendance row of the session (when each was recorded): their count, and below
+    # the last change of each trainee's record.
+    attendance = list(
+        Attendance.objects.filter(session=session).values_list("trainee_id", "recorded_at")
+    )
+    recorded = len(attendance)
     expected = halves * len(trainees)
     checks.append(Check(
         f"émargement saisi pour {recorded} demi-journée(s)-stagiaire sur {expected}",
@@ -45,9 +56,7 @@ def pre_invoicing_check(session) -> list[Check]:
     # When each trainee's attendance last changed: a certificate drawn up before that may state
     # other hours than the attendance record (and than the invoices, which read it).
     last_change: dict[int, object] = {}
-    for trainee_id, recorded_at in Attendance.objects.filter(session=session).values_list(
-        "trainee_id", "recorded_at"
-    ):
+    for trainee_id, recorded_at in attendance:
         if trainee_id not in last_change or recorded_at > last_change[trainee_id]:
             last_change[trainee_id] = recorded_at
     for trainee in trainees:
@@ -73,8 +82,8 @@ def pre_invoicing_check(session) -> list[Check]:
             f"{name} : {format_minutes(minutes)} réalisées sur {format_minutes(planned)}, {state}",
             ok=ready and not stale,
         ))  # fmt: skip
-    split = session_split(session)
     request = validated_request(session)
+    split = split_of(session_terms(session, organisation, measured=realised, request=request))
     if split.terms.subrogation and request is not None:
         checks.append(Check(f"n° de dossier du financeur : {request.file_number or 'manquant'}",
                             ok=bool(request.file_number)))  # fmt: skip
@@ -109,7 +118,7 @@ def pre_invoicing_check(session) -> list[Check]:
         .exclude(status=Invoice.Status.CANCELLED)
         .prefetch_related("lines")
     }
-    for part in invoice_plan(session):
+    for part in invoice_plan(session, split=split):
         invoice = active.get(part["payer_kind"])
         label = Invoice.PayerKind(part["payer_kind"]).label.lower()
         if invoice is None:

@@ -136,12 +136,14 @@ def _training_label(session, minutes_done: int, minutes_planned: int) -> str:
             f"{format_minutes(minutes_done)} sur {format_minutes(minutes_planned)}")  # fmt: skip
 
 
-def invoice_plan(session, organisation=None) -> list[dict]:
+def invoice_plan(session, organisation=None, *, split=None) -> list[dict]:
     """The invoices a completed session calls for, with their lines (see `funding.money`):
-    never an invoice of 0 €, lines whose quantity × unit price is their amount."""
+    never an invoice of 0 €, lines whose quantity × unit price is their amount. `split`: the
+    session's `session_split`, when the caller has it already."""
     from funding.money import session_split
 
-    split = session_split(session, organisation)
+    if split is None:
+        split = session_split(session, organisation)
     terms = split.terms
     count = len(session.trainees.all())
     done_label = _training_label(session, terms.realised_minutes, terms.planned_minutes)
@@ -347,6 +349,8 @@ def _check_einvoice(invoice: Invoice, organisation, *, label: str | None = None)
 
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
+    from sessions.models import TrainingSession
+
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     draft = str(invoice)  # its name in refusals: the provisional number is nobody's yet
     series = _assign_number(
@@ -356,7 +360,14 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
     _organisation_ready(organisation)
     if invoice.funder_id:
         _funder_ready(invoice.funder)
-    blocking = [c for c in pre_invoicing_check(invoice.session) if c.blocking and not c.ok]
+    # The session with what the check and the plan read many times, read once.
+    invoice.session = (
+        TrainingSession.objects.select_related("funder")
+        .prefetch_related("trainees", "days")
+        .get(pk=invoice.session_id)
+    )
+    checks = pre_invoicing_check(invoice.session, organisation)
+    blocking = [c for c in checks if c.blocking and not c.ok]
     if blocking:
         raise DomainError(
             f"{draft} ne peut pas être émise : le contrôle avant facturation trouve "

@@ -118,8 +118,17 @@ def validated_request(session):
     ).first()
 
 
-def session_terms(session, organisation=None, *, realised: dict[int, int] | None = None) -> Terms:
-    """The terms of a session as they stand: frozen price, validated PEC, realised minutes."""
+_UNREAD = object()
+
+
+def session_terms(session, organisation=None, *, realised: dict[int, int] | None = None,
+                  measured: dict[int, int] | None = None, request=_UNREAD) -> Terms:  # fmt: skip
+    """The terms of a session as they stand: frozen price, validated PEC, realised minutes.
+
+    A caller that has already read them passes them instead of having them read again (the
+    pre-invoicing check, once per issued invoice): `measured`, `realised_minutes(session)`,
+    used only when the stored status says realised minutes count (as those read here);
+    `request`, `validated_request(session)`."""
     from ganapati.selectors import organisation_get_or_none
     from sessions.pricing import session_amounts
     from sessions.selectors import planned_minutes, realised_minutes
@@ -132,9 +141,13 @@ def session_terms(session, organisation=None, *, realised: dict[int, int] | None
     if realised is None:
         # The status as stored (the object in hand may be older than the last transition).
         status = type(session).objects.filter(pk=session.pk).values_list("status", flat=True)
-        realised = realised_minutes(session) if status.first() in _AFTER_START else {}
+        if status.first() in _AFTER_START:
+            realised = measured if measured is not None else realised_minutes(session)
+        else:
+            realised = {}
     done = sum(realised.values()) if realised else planned
-    request = validated_request(session)
+    if request is _UNREAD:
+        request = validated_request(session)
     granted, subrogation = Decimal("0.00"), False
     if request is not None and request.decision != request.Decision.REFUSED:
         granted, subrogation = min(request.amount_granted, price), request.subrogation

@@ -17,6 +17,7 @@ updates send no signal: what they change shows within `PUBLIC_PAGE_SECONDS` at m
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import wraps
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
+logger = logging.getLogger(__name__)
 GENERATION_KEY = "public-page:generation"
 _watched: set = set()
 
@@ -42,11 +44,15 @@ def _generation() -> int:
 
 
 def new_generation(**_) -> None:
-    """Forget every cached public page (a watched row changed)."""
+    """Forget every cached public page (a watched row changed). A cache that cannot be reached
+    must not fail the save: its pages expire within `PUBLIC_PAGE_SECONDS` anyway."""
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet (or evicted): any new value starts afresh
-        cache.set(GENERATION_KEY, 2, None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # not set yet (or evicted): any new value starts afresh
+            cache.set(GENERATION_KEY, 2, None)
+    except Exception:  # noqa: BLE001
+        logger.warning("Cache injoignable : pages publiques non oubliées", exc_info=True)
 
 
 def invalidate_on(*models) -> None:
@@ -68,8 +74,12 @@ def public_page(view):
         if request.method != "GET" or request.COOKIES or seconds <= 0:
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()
-        key = f"public-page:{_generation()}:{path}"
-        cached = cache.get(key)
+        try:
+            key = f"public-page:{_generation()}:{path}"
+            cached = cache.get(key)
+        except Exception:  # noqa: BLE001 - a cache down costs speed, never the page
+            logger.warning("Cache injoignable : page publique rendue sans lui", exc_info=True)
+            return view(request, *args, **kwargs)
         if cached is not None:
             content_type, content = cached
             response = HttpResponse(content, content_type=content_type)
@@ -84,7 +94,10 @@ def public_page(view):
             and not response.cookies
             and not getattr(request, "_messages", None)
         ):
-            cache.set(key, (response["Content-Type"], response.content), seconds)
+            try:
+                cache.set(key, (response["Content-Type"], response.content), seconds)
+            except Exception:  # noqa: BLE001
+                logger.warning("Cache injoignable : page publique non gardée", exc_info=True)
         return response
 
     return wrapper

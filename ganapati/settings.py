@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into its own response.
     "axes.middleware.AxesMiddleware",
+    # Innermost: a logged-in page served again from the cache still gets every header above.
+    "ganapati.privatecache.PrivatePageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "ganapati.urls"
@@ -221,6 +223,13 @@ PUBLIC_PAGE_SECONDS = env.int("PUBLIC_PAGE_SECONDS", default=60)
 # Cache: rate limits and small shared values. Local memory by default (one process);
 # CACHE_URL=redis://... when several processes or machines serve the site.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis that hangs must cost a page its speed-up (the callers fall back), never hang it.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
+# Logged-in pages kept until PostgreSQL's write-ahead log moves (ganapati/privatecache.py).
+PRIVATE_PAGE_SECONDS = env.int("PRIVATE_PAGE_SECONDS", default=60)
 
 # Email: kept visible locally by default (one file per message under var/mail/);
 # a real provider through django-anymail when EMAIL_BACKEND names it.
@@ -343,6 +352,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Django's database sessions, read with PostgreSQL's log position (ganapati/session_store.py).
+SESSION_ENGINE = "ganapati.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 # Pages are never framed; the few that must be (a PDF shown in the back-office) say so.

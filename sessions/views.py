@@ -17,6 +17,7 @@ from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.pagecache import public_page
 from ganapati.permissions import role_required
+from ganapati.privatecache import private_page
 from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
 from ganapati.services import absolute_url
 
@@ -93,6 +94,7 @@ def trainer_calendar(request, token):
     return response
 
 
+@private_page
 @role_required(Role.TRAINER)
 def trainer_home(request):
     status = request.GET.get("statut") or None
@@ -382,6 +384,7 @@ def _link_url(session) -> str | None:
     return absolute_url(reverse("client_link", args=[links.make_token(session)]))
 
 
+@private_page
 @role_required(Role.TRAINER)
 def session_detail(request, pk):
     session = _trainer_session(request, pk)
@@ -594,6 +597,7 @@ def session_contact_confirm(request, token):
 # --- Client space ------------------------------------------------------------------------------
 
 
+@private_page
 @role_required(Role.CLIENT)
 def client_home(request):
     sessions = selectors.session_list_for(user=request.user)
@@ -610,6 +614,7 @@ def client_home(request):
     )
 
 
+@private_page
 @role_required(Role.CLIENT)
 def client_session_detail(request, pk):
     session = selectors.session_get_for(user=request.user, pk=pk)

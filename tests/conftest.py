@@ -99,7 +99,9 @@ def _every_invoice_is_a_valid_einvoice(request, _tasks_run_in_process):
     for invoice in Invoice.objects.exclude(pdf=""):
         with invoice.pdf.open("rb") as handle:
             _, xml = get_facturx_xml_from_pdf(io.BytesIO(handle.read()), check_xsd=False)
-        failures = validate(xml)
+        # With the official XSLTs exactly as shipped (the issue uses the same rules with the
+        # code lists read once: billing/einvoice.py).
+        failures = validate(xml, as_shipped=True)
         assert not failures, f"{invoice} : " + "\n".join(str(f) for f in failures)
 
 

@@ -136,6 +136,33 @@ def test_a_failing_render_is_visible_on_the_session_page_and_retried_by_staff(
     assert any(m.to == [client_user.email] and len(m.attachments) == 3 for m in mailoutbox)
 
 
+def test_a_pending_document_says_since_when_and_where_it_will_appear(
+    client, trainer, client_user, organisation
+):
+    """A large document (an attendance sheet of 100 trainees x 60 days) takes up to a minute in
+    the worker: the trainer sees when it was asked for and where it will be, not a bare
+    "en cours"."""
+    import datetime as dt
+
+    from sessions.services import session_validate
+
+    session = attach_client(TrainingSessionFactory(trainer=trainer), client_user)
+    session_validate(session=session, actor=trainer)  # no commit in the test: no worker ran
+    documents = Document.objects.for_owner(session)
+    assert {d.status for d in documents} == {"pending"}
+    documents.update(created_at=dt.datetime(2026, 11, 23, 13, 5, tzinfo=dt.UTC))
+
+    page = login(client, trainer).get(reverse("session_detail", args=[session.pk]))
+    text = re.sub(r"\s+", " ", page.content.decode())
+    expected = (
+        "— en cours de génération (demande du 23/11/2026 à 14:05) : le lien de téléchargement "
+        "apparaîtra ici à la fin de la génération (environ une minute pour un grand "
+        "document), rechargez la page."
+    )
+    assert text.count(expected) == documents.count() == 3
+    assert not any(reverse("document_download", args=[d.pk]) in text for d in documents)
+
+
 def test_downloads_follow_the_rights(client, validated, other_trainer, other_client, staff,
                                      client_user, trainer):  # fmt: skip
     devis = Document.objects.for_owner(validated).get(kind="devis")

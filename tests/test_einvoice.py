@@ -113,6 +113,38 @@ def test_the_checks_are_compiled_once_and_a_validation_then_takes_milliseconds(
     assert each < 0.5, f"{each:.3f} s par validation"
 
 
+def test_the_code_lists_read_once_give_the_verdicts_of_the_xslt_read_from_its_file(
+    trainer, client_user, organisation, django_capture_on_commit_callbacks
+):
+    """Issue 17: the EN 16931 XSLT parsed its code lists again on every validation; they are
+    parsed once and given as a parameter. Same SVRL, word for word, as the XSLT compiled from
+    its file, for a valid invoice and for one with a currency no code list knows (a rule that
+    reads the code lists: it still fails)."""
+    from billing import einvoice
+
+    invoice = issued(completed_session(trainer, client_user), trainer,
+                     django_capture_on_commit_callbacks)  # fmt: skip
+    xml = embedded_xml(invoice)
+    broken = xml.replace(b"<ram:InvoiceCurrencyCode>EUR<", b"<ram:InvoiceCurrencyCode>EUX<")
+    assert broken != xml
+    compiled = einvoice._compile()
+    once = compiled["en16931"]
+    assert once.get_parameter(einvoice.CODE_LISTS_PARAM) is not None  # the rewritten XSLT
+    from_file = einvoice._compile_check(
+        compiled["processor"], compiled["processor"].new_xslt30_processor(),
+        einvoice._schemas_dir() / einvoice.CHECKS["en16931"], code_lists_once=False,
+    )  # fmt: skip
+    assert from_file.get_parameter(einvoice.CODE_LISTS_PARAM) is None
+    for document in (xml, broken):
+        node = compiled["processor"].parse_xml(xml_text=document.decode("utf-8"))
+        assert once.transform_to_string(xdm_node=node) == from_file.transform_to_string(
+            xdm_node=node
+        )
+    assert validate(xml) == []
+    failures = validate(broken)
+    assert any(f.check == "en16931" and "InvoiceCurrencyCode" in f.text for f in failures), failures
+
+
 def test_an_invoice_the_rules_would_reject_is_not_issued_and_keeps_no_number(
     trainer, client_user, organisation
 ):
