@@ -9,8 +9,8 @@ again; BENCH_DATABASE_URL to change it):
   trainees, a client company), one published programme per session, one issued invoice per
   session (a third partly paid), plus a staff user;
 - serves the project with gunicorn (2 sync workers, DEBUG off, static files collected, the
-  shared Redis cache of a deployment: BENCH_CACHE_URL, default redis://127.0.0.1:6379/7,
-  flushed at each size) and, in the same process, a minimal Django view (no database, no
+  project's default per-process cache, or BENCH_CACHE_URL=redis://... flushed at each size)
+  and, in the same process, a minimal Django view (no database, no
   template) at /__bench__/minimal/;
 - logged-in pages are requested with the cookies a browser holds (login session and CSRF
   cookie), so they are served from the kept pages (ganapati/privatecache.py) while nothing is
@@ -58,8 +58,10 @@ ENV = {
     "STATIC_ROOT": str(TMP / "static"),
     "LOG_LEVEL": "WARNING",
     "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
-    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/7"),
 }
+# The project's default cache (per process) unless BENCH_CACHE_URL names one (redis://...).
+if os.environ.get("BENCH_CACHE_URL"):
+    ENV["CACHE_URL"] = os.environ["BENCH_CACHE_URL"]
 
 # (label, who, url builder from the ids made by build())
 PAGES = [
@@ -90,9 +92,10 @@ def reset_database() -> None:
     args = ["-h", hostname, "-p", port, "-U", user]
     subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
     subprocess.run(["createdb", *args, name], check=True)
-    import redis
+    if ENV.get("CACHE_URL", "").startswith("redis://"):
+        import redis
 
-    redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
+        redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
 
 
 def build(n: int) -> dict:
