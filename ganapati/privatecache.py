@@ -55,6 +55,11 @@ def seconds() -> int:
     return getattr(settings, "PRIVATE_PAGE_SECONDS", 0)
 
 
+# PostgreSQL's write-ahead log position, as text (also read with the login session by
+# ganapati.session_store).
+POSITION_SQL = "pg_current_wal_lsn()::text"
+
+
 def database_position() -> str | None:
     """Where PostgreSQL's write-ahead log stands now: it moves with every write and every end of
     a transaction that wrote. None without PostgreSQL (or on a standby): nothing is kept."""
@@ -62,7 +67,7 @@ def database_position() -> str | None:
         return None
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            cursor.execute(f"SELECT {POSITION_SQL}")
             return cursor.fetchone()[0]
     except DatabaseError:
         logger.warning("Position du journal PostgreSQL illisible : page rendue", exc_info=True)
@@ -86,10 +91,6 @@ def _opted_in(request, view_func) -> bool:
         return False
     name = match.url_name or ""
     return name == "index" or name.endswith("_changelist")
-
-
-def _in_transaction() -> bool:
-    return connection.in_atomic_block
 
 
 def _key(request) -> str:
@@ -138,7 +139,7 @@ class PrivatePageCacheMiddleware:
             or settings.CSRF_COOKIE_NAME not in request.COOKIES
             or "messages" in request.COOKIES
             or not request.session.session_key
-            or _in_transaction()
+            or connection.in_atomic_block
         ):
             return None
         session = request.session  # read here (its query): the user is never loaded on a hit
@@ -179,7 +180,7 @@ class PrivatePageCacheMiddleware:
             # (not a new one or a rotation at login).
             and request.META.get("CSRF_COOKIE") == request.COOKIES.get(settings.CSRF_COOKIE_NAME)
             and not len(getattr(request, "_messages", ()) or ())
-            and not _in_transaction()
+            and not connection.in_atomic_block
             # A one-use form token (ganapati.idempotency) must be new at each rendering.
             and b'name="form_token"' not in response.content
         )

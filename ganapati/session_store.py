@@ -11,6 +11,8 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from .privatecache import POSITION_SQL
+
 
 class SessionStore(DatabaseSessionStore):
     # Where the log stood when this request read its login session (None: not read that way).
@@ -20,9 +22,9 @@ class SessionStore(DatabaseSessionStore):
         if connection.vendor != "postgresql":
             return super()._get_session_from_db()
         try:
-            row = self.model.objects.annotate(
-                _position=RawSQL("pg_current_wal_lsn()::text", [])
-            ).get(session_key=self.session_key, expire_date__gt=timezone.now())
+            row = self.model.objects.annotate(_position=RawSQL(POSITION_SQL, [])).get(  # noqa: S611
+                session_key=self.session_key, expire_date__gt=timezone.now()
+            )
         except (self.model.DoesNotExist, SuspiciousOperation):
             return super()._get_session_from_db()  # its logging and forgetting of the key
         self.database_position = row._position

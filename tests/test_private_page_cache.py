@@ -40,6 +40,15 @@ def _browse(client, url, times=3):
     return pages
 
 
+def _trainer_page(title="Négociation commerciale"):
+    trainer = TrainerFactory(email="julien@exemple.fr")
+    session = TrainingSessionFactory(trainer=trainer, title=title)
+    client = login(Client(raise_request_exception=False), trainer)
+    url = reverse("session_detail", args=[session.pk])
+    assert _browse(client, url)[-1][HIT] == "hit"
+    return trainer, session, client, url
+
+
 def _kept_with_queries(client, url):
     """A visit served from the cache and the queries it ran (the log may move on its own
     between two visits: then the page is rendered again; the next visit is kept)."""
@@ -106,12 +115,11 @@ def test_a_page_kept_for_one_person_is_never_given_to_another():
     assert HIT not in again.get(url)
 
 
-def test_after_logging_out_the_kept_page_is_not_served():
-    trainer = TrainerFactory(email="julien@exemple.fr")
-    session = TrainingSessionFactory(trainer=trainer, title="Négociation commerciale")
-    client = login(Client(), trainer)
-    url = reverse("session_detail", args=[session.pk])
-    assert _browse(client, url)[-1][HIT] == "hit"
+@pytest.mark.parametrize("cache", ["per process", "Redis"])
+def test_after_logging_out_the_kept_page_is_not_served(cache, request):
+    if cache == "Redis":
+        request.getfixturevalue("shared_cache")
+    _, _, client, url = _trainer_page()
     session_cookie = client.cookies["sessionid"].value
     client.post(reverse("logout"))
     client.cookies["sessionid"] = session_cookie  # the old cookie replayed
@@ -194,11 +202,7 @@ def shared_cache(settings):
 
 
 def test_with_redis_a_kept_page_costs_one_small_query_and_follows_the_login(shared_cache):
-    trainer = TrainerFactory(email="julien@exemple.fr")
-    session = TrainingSessionFactory(trainer=trainer, title="Négociation commerciale")
-    client = login(Client(), trainer)
-    url = reverse("session_detail", args=[session.pk])
-    assert _browse(client, url)[-1][HIT] == "hit"
+    trainer, _, client, url = _trainer_page()
     page, queries = _kept_with_queries(client, url)
     assert queries == 1  # the login session, read with the log position
     assert page[HIT] == "hit" and "Négociation commerciale" in page.content.decode()
@@ -213,19 +217,6 @@ def test_with_redis_a_kept_page_costs_one_small_query_and_follows_the_login(shar
     assert page.status_code == 302 and "Négociation commerciale" not in page.content.decode()
 
 
-def test_with_redis_a_logout_ends_the_kept_pages(shared_cache):
-    trainer = TrainerFactory(email="julien@exemple.fr")
-    session = TrainingSessionFactory(trainer=trainer, title="Négociation commerciale")
-    client = login(Client(), trainer)
-    url = reverse("session_detail", args=[session.pk])
-    assert _browse(client, url)[-1][HIT] == "hit"
-    session_cookie = client.cookies["sessionid"].value
-    client.post(reverse("logout"))
-    client.cookies["sessionid"] = session_cookie
-    page = client.get(url)
-    assert page.status_code == 302 and "Négociation commerciale" not in page.content.decode()
-
-
 # --- The review's attacks (helper "review", 23/11/2026) ----------------------------------------
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -233,15 +224,6 @@ REDIS = "django.core.cache.backends.redis.RedisCache"
 TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 REDIS_DOWN = {"default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:1/0",
                           "OPTIONS": TIMEOUTS}}  # fmt: skip
-
-
-def _trainer_page(title="Négociation commerciale"):
-    trainer = TrainerFactory(email="julien@exemple.fr")
-    session = TrainingSessionFactory(trainer=trainer, title=title)
-    client = login(Client(raise_request_exception=False), trainer)
-    url = reverse("session_detail", args=[session.pk])
-    assert _browse(client, url)[-1][HIT] == "hit"
-    return trainer, session, client, url
 
 
 def test_redis_down_pages_and_logout_still_work(shared_cache, settings):
