@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", default="")
     parser.add_argument("--html", default="")
+    parser.add_argument("--sql", action="store_true", help="print each page's queries")
     args = parser.parse_args()
     import django
 
@@ -47,6 +48,7 @@ def main() -> None:
     from django.test import Client
 
     captured: list[float] = []
+    statements: list[str] = []
 
     def count(execute, sql, params, many, context):
         started = time.perf_counter()
@@ -54,6 +56,7 @@ def main() -> None:
             return execute(sql, params, many, context)
         finally:
             captured.append(time.perf_counter() - started)
+            statements.append(sql)
 
     ids = json.loads((pages.TMP / "ids.json").read_text())
     only = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -79,6 +82,10 @@ def main() -> None:
         with connection.execute_wrapper(count):
             client.get(url)
         queries = list(captured)
+        if args.sql:
+            for statement in statements:
+                print("   ", statement[:300])
+        statements.clear()
         times = []
         for _ in range(args.n):
             started = time.process_time()
