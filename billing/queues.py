@@ -34,11 +34,13 @@ def _to_invoice():
        list_query="status__exact=completed")  # fmt: skip
 def sessions_to_invoice(limit: int) -> QueueResult:
     rows = _to_invoice()
+    # Only what the line shows: a session's row is long (programme texts), so is building it.
+    shown = rows.only("created_at", "title", "completed_at", "company__legal_name")
     return QueueResult(
         rows.count(),
         [Item(f"{s.reference} — {s.title} — {s.company or '—'}",
               reverse("admin:training_sessions_trainingsession_change", args=[s.pk]),
-              s.completed_at) for s in rows[:limit]],
+              s.completed_at) for s in shown[:limit]],
     )  # fmt: skip
 
 
@@ -65,6 +67,7 @@ def payouts_ready(limit: int) -> QueueResult:
     rows = (
         Payout.objects.filter(status=Payout.Status.READY)
         .select_related("session", "trainer")
+        .only("created_at", "session__created_at", "trainer__first_name", "trainer__last_name")
         .order_by("created_at", "pk")
     )
     return QueueResult(

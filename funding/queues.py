@@ -16,6 +16,7 @@ def pec_to_check(limit: int) -> QueueResult:
     rows = (
         FundingRequest.objects.filter(status=FundingRequest.Status.UPLOADED)
         .select_related("session__company", "funder")
+        .only("uploaded_at", "session__created_at", "session__company__legal_name", "funder__name")
         .order_by("uploaded_at", "pk")
     )
     return QueueResult(
