@@ -1,9 +1,11 @@
 """In-process cost of rendering one logged-in page (issue 17): processor ms per request.
 
     BENCH_DATABASE_URL=... BENCH_PAGES_TMP=<dir of bench/pages.py --build-only> \
-        .venv/bin/python bench/render_profile.py [--n 50] [--profile "trainer dashboard"] [--html DIR]
+        .venv/bin/python bench/render_profile.py --size 200 [--n 50] [--profile "trainer dashboard"]
+                                                 [--html DIR] [--sql]
 
-Reads the ids and cookies written by `bench/pages.py --build-only N`, then requests each page
+Reads the ids and cookies written by `bench/pages.py --build-only N` (database
+BENCH_DATABASE_URL_N, as bench/pages.py names it), then requests each page
 through Django's test client (the whole middleware stack, no HTTP), with the kept pages off
 (PRIVATE_PAGE_SECONDS=0) and DEBUG off; prints the median time.process_time() of n requests and
 the number of queries. --profile prints cProfile's top functions for one page; --html writes
@@ -31,10 +33,13 @@ import pages  # noqa: E402  (sets the bench's environment)
 
 os.environ.update(pages.ENV)
 os.environ["PRIVATE_PAGE_SECONDS"] = "0"
+SIZE = int(sys.argv[sys.argv.index("--size") + 1]) if "--size" in sys.argv else 200
+os.environ["DATABASE_URL"] = pages.database_url(SIZE)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=200, help="sessions built (--build-only N)")
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", default="")
@@ -58,7 +63,7 @@ def main() -> None:
             captured.append(time.perf_counter() - started)
             statements.append(sql)
 
-    ids = json.loads((pages.TMP / "ids.json").read_text())
+    ids = json.loads((pages.TMP / f"ids-{args.size}.json").read_text())
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     wanted = [
         p for p in pages.PAGES if p[1] or p[0] == "minimal view"
@@ -104,7 +109,7 @@ def main() -> None:
                 client.get(url)
             profiler.disable()
             stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(60)
+            stats.sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_TOP", "60")))
             stats.sort_stats("tottime").print_stats(40)
 
 
