@@ -108,7 +108,9 @@ def session_list_for(
 def session_get_for(*, user: User, pk: int) -> TrainingSession:
     session = (
         sessions_visible_to(user)
-        .select_related("company", "contact", "funder", "trainer", "programme")
+        # Not the programme (23 columns no session page shows: only saving the session as a
+        # programme reads it, from the locked row).
+        .select_related("company", "contact", "funder", "trainer")
         .prefetch_related(
             Prefetch("days", queryset=SessionDay.objects.order_by("date")), "trainees"
         )
