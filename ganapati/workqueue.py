@@ -54,6 +54,13 @@ _QUEUES: dict[str, Queue] = {}
 _CHARTS: dict[str, Chart] = {}
 
 
+def oldest(rows, limit: int) -> tuple[int, list]:
+    """(how many rows wait, the first `limit` of them): the rows are read only when the count
+    says there are some (most queues are empty most of the time: one COUNT on an index)."""
+    count = rows.count()
+    return count, (list(rows[:limit]) if count else [])
+
+
 def queue(
     key: str, *, title: str, action: str, list_url: str, list_query: str = "", order: int = 100
 ):

@@ -13,11 +13,11 @@ from ganapati import ratelimit
 from ganapati.downloads import file_response
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
+from ganapati.formats import euros
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.pagecache import public_page
 from ganapati.permissions import role_required
-from ganapati.formats import euros
 from ganapati.privatecache import private_page
 from ganapati.reversing import pk_url
 from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
