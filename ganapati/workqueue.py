@@ -95,7 +95,8 @@ def queues() -> list[dict]:
     return out
 
 
-# The SVG is drawn here, as numbers; the template only writes the elements.
+# The SVG is drawn here, as numbers written out (a template localises every int it prints, a
+# sizeable part of the staff home); the template only writes the elements.
 WIDTH, BAR_AREA, LABEL_W = 360, 24, 130
 
 
@@ -110,8 +111,9 @@ def charts() -> list[dict]:
         for i, (label, value) in enumerate(rows):
             length = round((WIDTH - LABEL_W - 70) * float(value) / top)
             shown = euros(value) if c.unit == "€" else number_fr(value)
-            bars.append({"label": label, "value": shown, "y": i * BAR_AREA, "width": length,
-                         "text_x": LABEL_W + length + 4, "text_y": i * BAR_AREA + 16})  # fmt: skip
-        out.append({"key": c.key, "title": c.title, "bars": bars, "label_w": LABEL_W,
-                    "width": WIDTH, "height": max(len(rows), 1) * BAR_AREA})  # fmt: skip
+            bars.append({"label": label, "value": shown, "rect_y": str(i * BAR_AREA + 4),
+                         "width": str(length), "text_x": str(LABEL_W + length + 4),
+                         "text_y": str(i * BAR_AREA + 16)})  # fmt: skip
+        out.append({"key": c.key, "title": c.title, "bars": bars, "label_w": str(LABEL_W),
+                    "width": str(WIDTH), "height": str(max(len(rows), 1) * BAR_AREA)})  # fmt: skip
     return out
