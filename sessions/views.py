@@ -130,7 +130,7 @@ def trainer_home(request):
     if status not in TrainingSession.Status.values:
         status = None
     query = request.GET.get("q", "").strip()
-    sessions = (
+    sessions = selectors.with_summaries(
         selectors.session_list_for(user=request.user, status=status, query=query)
         .select_related(None)
         .select_related("company")
@@ -142,7 +142,7 @@ def trainer_home(request):
     if not query:  # the counters give the list's length: no second COUNT over the sessions
         paginator.count = counts.get(status, 0) if status else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = selectors.with_summaries(list(page.object_list))
+    page.object_list = list(page.object_list)
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     # "Waiting for you": the trainer's own tasks among the sessions still under way (bounded).
     active = list(
@@ -652,14 +652,14 @@ def session_contact_confirm(request, token):
 @private_page
 @role_required(Role.CLIENT)
 def client_home(request):
-    sessions = (
+    sessions = selectors.with_summaries(
         selectors.session_list_for(user=request.user)
         .select_related(None)
         .select_related("trainer")
         .only(*LIST_FIELDS, "trainer__first_name", "trainer__last_name")
     )
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_summaries(list(page.object_list))
+    page.object_list = list(page.object_list)
     rows = _list_rows(
         page.object_list, "client_session_detail", next_steps(page.object_list, viewer=CLIENT)
     )
