@@ -66,12 +66,18 @@ def html_to_pdf(html: str, **options) -> bytes:
     16 KiB chunks and free a chunk as soon as the stack returns below it: WeasyPrint's layout
     recurses back and forth, and depending on the depth it starts from, it crosses a chunk's
     edge thousands of times per document, each time allocating and freeing memory (CPython
-    gh-142183, fixed in 3.13.13 and 3.14). Measured here: the same HTML 0 to 50 % slower by the
+    gh-142183, fixed in 3.13 and 3.14 in March 2026). Measured here: the same HTML 0 to 50 % slower by the
     caller's depth alone (bench/results/documents-2026-11-23.md); from a new thread it always
-    starts at the same, cheap place. Costs ≈ 0.1 ms per document."""
+    starts at the same, cheap place. Costs ≈ 0.1 ms per document. Nothing else runs in that
+    thread: the template was rendered by the caller, WeasyPrint reads no database."""
     options.setdefault("pdf_variant", PDF_VARIANT)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint") as executor:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
+    try:
         return executor.submit(_write_pdf, html, options).result()
+    finally:
+        # Not waiting: an exception raised in the caller while it waits (Celery's soft time
+        # limit) is not held back until the rendering ends; the thread finishes on its own.
+        executor.shutdown(wait=False)
 
 
 def render_pdf(template: str, context: dict, filename: str, **options) -> tuple[str, str, bytes]:
