@@ -3,20 +3,22 @@
     .venv/bin/python bench/pages.py [--sizes 10,200,2000] [--duration 10] [--rounds 3]
                                     [--only "trainer dashboard,login"]
 
-For each size, in a dedicated PostgreSQL database ("ganapati_bench_pages", dropped and created
-again; BENCH_DATABASE_URL to change it):
+For each size, in a dedicated PostgreSQL database ("ganapati_bench_pages_<size>", dropped and
+created again; BENCH_DATABASE_URL to change the prefix):
 - builds the data through the test factories: one trainer with N sessions (two days, two
   trainees, a client company), one published programme per session, one issued invoice per
   session (a third partly paid), plus a staff user;
 - serves the project with gunicorn (2 sync workers, DEBUG off, static files collected, the
-  project's default per-process cache, or BENCH_CACHE_URL=redis://... flushed at each size)
-  and, in the same process, a minimal Django view (no database, no
-  template) at /__bench__/minimal/;
+  project's default per-process cache, or BENCH_CACHE_URL=redis://... flushed first) and, in
+  the same process, a minimal Django view (no database, no template) at /__bench__/minimal/;
+  every size has its own server, all running at once;
 - logged-in pages are requested with the cookies a browser holds (login session and CSRF
   cookie), so they are served from the kept pages (ganapati/privatecache.py) while nothing is
   written; `--render` turns that off (PRIVATE_PAGE_SECONDS=0) to measure the rendering itself;
-- runs `wrk -t2 -c16 -d<duration>s` against each page, <rounds> times interleaved, and keeps the
-  median requests per second.
+- runs `wrk -t2 -c16 -d<duration>s` against each page at each size in turn (sizes side by side,
+  so that the machine's load drifting between sizes does not read as a change with the data),
+  <rounds> times, and keeps the median requests per second; counts the answers served from a
+  kept page (header X-Ganapati-Page-Cache) and prints the lowest share over sizes and rounds.
 Prints the flatness table (req/s per size, ratio of the largest to the smallest size, ratio to
 the minimal view at the largest size). Targets (issue 17): ratio to the minimal view >= 0.20 and
 largest / smallest >= 0.8 for every page. Needs `wrk` (apt-get install wrk).
@@ -81,21 +83,24 @@ PAGES = [
     ("admin users", "staff", lambda ids: "/admin/ganapati/user/"),
     ("admin audit events", "staff", lambda ids: "/admin/ganapati/auditevent/"),
 ]
+# Pages anyone can see (the public page cache, not the kept logged-in pages).
+PUBLIC = {label for label, who, _ in PAGES if who is None}
 
 
-def reset_database() -> None:
-    name = DB_URL.rsplit("/", 1)[1]
-    base = DB_URL.rsplit("/", 1)[0]
+def database_url(n: int) -> str:
+    """Each size has its own database: "<name>_<n>"."""
+    return f"{DB_URL}_{n}"
+
+
+def reset_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    base = url.rsplit("/", 1)[0]
     host = re.sub(r"^postgres://", "", base)
     user, hostport = host.split("@")
     hostname, port = (hostport.split(":") + ["5432"])[:2]
     args = ["-h", hostname, "-p", port, "-U", user]
     subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
     subprocess.run(["createdb", *args, name], check=True)
-    if ENV.get("CACHE_URL", "").startswith("redis://"):
-        import redis
-
-        redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
 
 
 def build(n: int) -> dict:
@@ -188,12 +193,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(port: int) -> subprocess.Popen:
+def serve(port: int, n: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
         [str(gunicorn), "pages_wsgi:application", "-w", "2", "-k", "sync",
          "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning"],
-        env={**os.environ, **ENV}, start_new_session=True,
+        env={**os.environ, **ENV, "DATABASE_URL": database_url(n)}, start_new_session=True,
     )  # fmt: skip
     for _ in range(100):
         try:
@@ -216,14 +221,36 @@ def check(port: int, url: str, cookie: str | None) -> int:
         return exc.code
 
 
-def wrk(port: int, url: str, cookie: str | None, duration: int) -> float:
-    args = ["wrk", "-t2", "-c16", f"-d{duration}s", f"http://127.0.0.1:{port}{url}"]
+# Counts the answers served from a kept page (ganapati/privatecache.py) and the others.
+HITS_LUA = """
+hits, others = 0, 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function response(status, headers, body)
+  if headers["X-Ganapati-Page-Cache"] == "hit" then hits = hits + 1 else others = others + 1 end
+end
+function done(summary, latency, requests)
+  local h, o = 0, 0
+  for _, t in ipairs(threads) do h = h + t:get("hits"); o = o + t:get("others") end
+  io.write(string.format("Kept pages served: %d of %d\\n", h, h + o))
+end
+"""
+
+
+def wrk(port: int, url: str, cookie: str | None, duration: int) -> tuple[float, float]:
+    """Requests per second, and the share of them served from a kept page."""
+    script = TMP / "hits.lua"
+    if not script.exists():
+        script.write_text(HITS_LUA)
+    target = f"http://127.0.0.1:{port}{url}"
+    args = ["wrk", "-t2", "-c16", f"-d{duration}s", "-s", str(script), target]
     if cookie:
         args[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
         raise SystemExit(f"{url}: non-2xx answers under load\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    kept, total = map(int, re.search(r"Kept pages served: (\d+) of (\d+)", out).groups())
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), kept / max(total, 1)
 
 
 def settle(port: int) -> None:
@@ -238,35 +265,56 @@ def settle(port: int) -> None:
         time.sleep(0.05)
 
 
-def run_size(n: int, duration: int, rounds: int, only: set[str] | None) -> dict[str, float]:
-    reset_database()
+def build_size(n: int) -> dict:
+    url = database_url(n)
+    reset_database(url)
     started = time.monotonic()
     subprocess.run([sys.executable, __file__, "--build-only", str(n)], check=True,
-                   env={**os.environ, **ENV})  # fmt: skip
-    ids = json.loads((TMP / "ids.json").read_text())
+                   env={**os.environ, **ENV, "BENCH_DATABASE_URL": url})  # fmt: skip
     print(f"[{n} sessions] built in {time.monotonic() - started:.0f} s", flush=True)
-    port = free_port()
-    proc = serve(port)
+    return json.loads((TMP / f"ids-{n}.json").read_text())
+
+
+def run(sizes: list[int], duration: int, rounds: int, only: set[str] | None):
+    """Every size built, then served at once (one gunicorn each) and measured side by side:
+    each round runs each page at every size in turn, so that a change of the machine's load
+    between sizes does not pass for a change with the data. Medians of the rounds."""
+    if ENV.get("CACHE_URL", "").startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
+    ids = {n: build_size(n) for n in sizes}
     pages = [p for p in PAGES if not only or p[0] in only or p[0] == "minimal view"]
-    results: dict[str, list[float]] = {label: [] for label, _, _ in pages}
+    servers: dict[int, tuple[int, subprocess.Popen]] = {}
+    speed = {n: {label: [] for label, _, _ in pages} for n in sizes}
+    kept = {n: {label: [] for label, _, _ in pages} for n in sizes}
     try:
-        for label, who, url_of in pages:
-            cookie = ids["cookies"][who] if who else None
-            status = check(port, url_of(ids), cookie)
-            if status != 200:
-                raise SystemExit(f"{label} {url_of(ids)}: HTTP {status}")
-        for _ in range(rounds):
+        for n in sizes:
+            port = free_port()
+            servers[n] = (port, serve(port, n))
             for label, who, url_of in pages:
-                cookie = ids["cookies"][who] if who else None
-                results[label].append(wrk(port, url_of(ids), cookie, duration))
-                settle(port)
+                cookie = ids[n]["cookies"][who] if who else None
+                status = check(port, url_of(ids[n]), cookie)
+                if status != 200:
+                    raise SystemExit(f"{label} {url_of(ids[n])} ({n} sessions): HTTP {status}")
+        for round_number in range(rounds):
+            for label, who, url_of in pages:
+                for n in sizes if round_number % 2 == 0 else reversed(sizes):
+                    port = servers[n][0]
+                    cookie = ids[n]["cookies"][who] if who else None
+                    per_second, share = wrk(port, url_of(ids[n]), cookie, duration)
+                    speed[n][label].append(per_second)
+                    kept[n][label].append(share)
+                    settle(port)
+                line = "  ".join(f"{n}: {speed[n][label][-1]:7.1f}" for n in sizes)
+                print(f"  round {round_number + 1} {label:<20} {line} req/s", flush=True)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
-    medians = {label: statistics.median(values) for label, values in results.items()}
-    for label, value in medians.items():
-        print(f"  {label:<20} {value:8.1f} req/s", flush=True)
-    return medians
+        for _, proc in servers.values():
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+    medians = {n: {label: statistics.median(v) for label, v in speed[n].items()} for n in sizes}
+    shares = {n: {label: min(v) for label, v in kept[n].items()} for n in sizes}
+    return medians, shares
 
 
 def main() -> None:
@@ -284,7 +332,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.build_only is not None:
         ids = build(args.build_only)
-        (TMP / "ids.json").write_text(json.dumps(ids))
+        (TMP / f"ids-{args.build_only}.json").write_text(json.dumps(ids))
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -292,16 +340,19 @@ def main() -> None:
         ENV["PRIVATE_PAGE_SECONDS"] = "0"
     sizes = [int(s) for s in args.sizes.split(",")]
     only = {s.strip() for s in args.only.split(",") if s.strip()} or None
-    table = {n: run_size(n, args.duration, args.rounds, only) for n in sizes}
+    table, shares = run(sizes, args.duration, args.rounds, only)
     small, large = sizes[0], sizes[-1]
     minimal = table[large]["minimal view"]
     header = " | ".join(f"{n} sessions" for n in sizes)
-    print(f"\n| page | {header} | {large}/{small} | ratio to minimal view at {large} |")
-    print("|---|" + "---|" * len(sizes) + "---|---|")
+    print(f"\n| page | {header} | {large}/{small} | ratio to minimal view at {large} "
+          f"| served from kept pages |")  # fmt: skip
+    print("|---|" + "---|" * len(sizes) + "---|---|---|")
     for label in table[small]:
         values = " | ".join(f"{table[n][label]:.0f}" for n in sizes)
         flat = table[large][label] / table[small][label]
-        print(f"| {label} | {values} | {flat:.2f} | {table[large][label] / minimal:.3f} |")
+        share = min(shares[n][label] for n in sizes)
+        kept = "-" if label in PUBLIC else f"{share:.0%}"
+        print(f"| {label} | {values} | {flat:.2f} | {table[large][label] / minimal:.3f} | {kept} |")
     shutil.rmtree(TMP, ignore_errors=True)
 
 
