@@ -63,13 +63,14 @@ def html_to_pdf(html: str, **options) -> bytes:
 
     WeasyPrint runs at the bottom of a thread of its own, whatever the depth of the caller (a
     Celery worker, a task run at a commit, a view). CPython 3.11 and 3.12 keep Python frames in
-    16 KiB chunks and free a chunk as soon as the stack returns below it: WeasyPrint's layout
-    recurses back and forth, and depending on the depth it starts from, it crosses a chunk's
-    edge thousands of times per document, each time allocating and freeing memory (CPython
-    gh-142183, fixed in 3.13 and 3.14 in March 2026). Measured here: the same HTML 0 to 50 % slower by the
-    caller's depth alone (bench/results/documents-2026-11-23.md); from a new thread it always
-    starts at the same, cheap place. Costs ≈ 0.1 ms per document. Nothing else runs in that
-    thread: the template was rendered by the caller, WeasyPrint reads no database."""
+    16 KiB chunks and free a chunk as soon as the stack returns below it; WeasyPrint's layout
+    recurses back and forth, so from some starting depths it crosses a chunk's edge thousands of
+    times per document, each time an mmap and a munmap (CPython gh-142183, fixed in 3.13 and
+    3.14 in March 2026). Measured here: the same quote 4,000 mmap/munmap pairs and up to 50 %
+    slower by the caller's depth alone (bench/results/documents-2026-11-23.md); from a new
+    thread it always starts at the same, cheap place (≈ 0.1 ms of processor per document, to
+    start the thread). Nothing else
+    runs in that thread: the caller rendered the template, WeasyPrint reads no database."""
     options.setdefault("pdf_variant", PDF_VARIANT)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
     try:
