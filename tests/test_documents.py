@@ -106,6 +106,31 @@ def test_a_new_change_makes_a_new_version_and_the_old_one_stays(validated, train
     assert Document.objects.for_owner(validated).filter(kind="devis").count() == 2
 
 
+def test_an_error_inside_weasyprint_reaches_the_worker_that_records_it(validated, monkeypatch):
+    """WeasyPrint runs in a thread of its own (documents/pdf.py): what it raises there is
+    raised in the worker, which marks the version failed with the message."""
+    import threading
+
+    from django.db import transaction
+    from weasyprint import HTML
+
+    with transaction.atomic():
+        document = services.document_request(owner=validated, kind="devis", source="t.thread")
+    caller = threading.current_thread()
+    threads = []
+
+    def broken(self, *args, **kwargs):
+        threads.append(threading.current_thread())
+        raise ValueError("glyphe introuvable")
+
+    monkeypatch.setattr(HTML, "write_pdf", broken)
+    assert services.document_render(document_id=document.pk) == "failed"
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert document.last_error == "ValueError: glyphe introuvable"
+    assert threads and threads[0] is not caller
+
+
 def test_a_failing_render_is_visible_on_the_session_page_and_retried_by_staff(
     client, trainer, client_user, organisation, staff, monkeypatch,
     django_capture_on_commit_callbacks, mailoutbox,
