@@ -241,6 +241,39 @@ def test_the_trainer_previews_documents_before_validating(client, trainer, other
     assert client.get(reverse("document_preview", args=[session.pk, "devis"])).status_code == 404
 
 
+def test_the_logo_is_read_once_and_a_new_logo_shows_at_once(client, trainer, organisation,
+                                                            monkeypatch):  # fmt: skip
+    """Every document carries the organisation's logo: it is read from storage (an S3 GET in
+    production) once per process, and a new logo saved by staff is on the very next document."""
+    import base64
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    session = TrainingSessionFactory(trainer=trainer)
+    login(client, trainer)
+    url = reverse("document_preview", args=[session.pk, "devis"])
+    read = []
+    storage_class = type(storages["default"])
+    real_open = storage_class.open
+
+    def counted_open(self, name, mode="rb"):
+        read.append(name)
+        return real_open(self, name, mode)
+
+    monkeypatch.setattr(storage_class, "open", counted_open)
+    organisation.logo.save("logo.png", ContentFile(b"\x89PNG premier logo"), save=True)
+    first = base64.b64encode(b"\x89PNG premier logo").decode()
+    for _ in range(3):
+        assert first in client.get(url).content.decode()
+    assert read.count(organisation.logo.name) == 1
+
+    organisation.logo.save("logo.png", ContentFile(b"\x89PNG second logo"), save=True)
+    page = client.get(url).content.decode()
+    assert base64.b64encode(b"\x89PNG second logo").decode() in page
+    assert first not in page
+
+
 def test_a_document_never_fetches_anything_from_outside():
     from documents.pdf import _resources
 
