@@ -49,13 +49,20 @@ def render_html(template: str, context: dict) -> str:
 PDF_VARIANT = "pdf/a-3b"
 
 
+# One WeasyPrint rendering at a time in a process: the shared fonts are not made to be used by
+# two threads at once, and a rendering whose caller was interrupted (see html_to_pdf) may still
+# be running when the worker takes its next document.
+_rendering = threading.Lock()
+
+
 def _write_pdf(html: str, options: dict) -> bytes:
     from weasyprint import HTML
 
     fonts, css, fetcher = _resources()
-    return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
-        stylesheets=[css], font_config=fonts, **options
-    )
+    with _rendering:
+        return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
+            stylesheets=[css], font_config=fonts, **options
+        )
 
 
 def html_to_pdf(html: str, **options) -> bytes:

@@ -131,6 +131,44 @@ def test_an_error_inside_weasyprint_reaches_the_worker_that_records_it(validated
     assert threads and threads[0] is not caller
 
 
+def test_two_renderings_in_one_process_never_overlap(monkeypatch):
+    """Two threads asking for a PDF at once (the development server's threads, or a rendering
+    left running by a worker whose caller was interrupted): WeasyPrint, whose fonts are shared
+    in the process, works on one at a time."""
+    import threading
+    import time
+
+    from weasyprint import HTML
+
+    running, most = [0], [0]
+    guard = threading.Lock()
+
+    def slow(self, *args, **kwargs):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with guard:
+            running[0] -= 1
+        return b"%PDF-"
+
+    monkeypatch.setattr(HTML, "write_pdf", slow)
+    start = threading.Barrier(2)
+    results = []
+
+    def ask():
+        start.wait()
+        results.append(html_to_pdf("<p>Devis</p>"))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [b"%PDF-", b"%PDF-"]
+    assert most[0] == 1
+
+
 def test_a_failing_render_is_visible_on_the_session_page_and_retried_by_staff(
     client, trainer, client_user, organisation, staff, monkeypatch,
     django_capture_on_commit_callbacks, mailoutbox,
