@@ -7,7 +7,8 @@ staff can use.
 Issue 17's target: the ZIP of 1 000 sessions with its first byte in < 1 s and the worker's peak
 RSS within +30 MiB of the export of 10 sessions.
 
-Builds, in a scratch SQLite database (BENCH_DATABASE_URL: another one, created empty before),
+Builds, in a scratch SQLite database (or the PostgreSQL one BENCH_DATABASE_URL names, dropped
+and created again, as the other benches do),
 the demo and N - 1 copies of its completed session with the most documents (as
 bench/audit_export.py: the copies point at the same stored PDFs), the stored exports of the
 first 10 and of all N sessions as the worker builds them (`audit_export_request`, run
@@ -193,6 +194,22 @@ def measure(port: int, worker: int, url: str, cookie: str) -> dict:
             "peak": after["VmHWM"], "growth": after["VmHWM"] - before}  # fmt: skip
 
 
+def fresh_database(url: str) -> None:
+    """A PostgreSQL database named by BENCH_DATABASE_URL is dropped and created again: rows of
+    another run would point at PDFs stored in that run's folder."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.rsplit("/", 1)
+    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        database = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=1000)
@@ -204,6 +221,7 @@ def main() -> None:
         return
     started = time.monotonic()
     if not (TMP / "ids.json").exists():  # BENCH_AUDIT_HTTP_TMP=<dir of a former run>: reused
+        fresh_database(ENV["DATABASE_URL"])
         subprocess.run([sys.executable, __file__, str(args.n), "--build-only"], check=True,
                        env={**os.environ, **ENV})  # fmt: skip
     ids = json.loads((TMP / "ids.json").read_text())

@@ -31,7 +31,9 @@ position by `ganapati.session_store`) and one cache read; the login session must
 user the page was rendered for, with the same password hash, under the same SECRET_KEY (part of
 the key: a rotation after a leak ends kept pages as it ends login sessions). The position also
 moves with autovacuum, logins and PostgreSQL's own bookkeeping (a note of running transactions
-every 15 s on an active server): a busy database keeps fewer pages, never wrong ones.
+every 15 s on an active server), and with writes to *any* database of the same PostgreSQL server
+(the log is the server's): a busy server keeps fewer pages, never wrong ones; on a server shared
+with other applications the cache may serve nothing (bench/pages.py prints the share served).
 
 Pages opt in with `@private_page` (the trainer's and the client's main pages); the admin's
 index (staff work queue) and change lists are covered by the middleware's rule.

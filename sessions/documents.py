@@ -9,6 +9,7 @@ funders' split to the agreement) through `documents.registry.extend`.
 from __future__ import annotations
 
 import base64
+import functools
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
@@ -45,11 +46,19 @@ def _logo_data_uri(organisation) -> str | None:
     if not organisation.logo:
         return None
     try:
-        with default_storage.open(organisation.logo.name, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        return _logo_data_uri_of(organisation.logo.name, organisation.updated_at)
+    except OSError:  # not kept: read again next time
         return None
-    mime = "image/png" if organisation.logo.name.lower().endswith(".png") else "image/jpeg"
+
+
+@functools.lru_cache(maxsize=2)
+def _logo_data_uri_of(name: str, updated_at) -> str:
+    """The logo as a data: URI, read from storage once per process (an S3 GET for every
+    document otherwise) for this file and this version of the organisation's row: a new logo
+    is a save of the row (a new `updated_at`) under a new file name (storage never overwrites)."""
+    with default_storage.open(name, "rb") as handle:
+        data = handle.read()
+    mime = "image/png" if name.lower().endswith(".png") else "image/jpeg"
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 

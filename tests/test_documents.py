@@ -106,6 +106,69 @@ def test_a_new_change_makes_a_new_version_and_the_old_one_stays(validated, train
     assert Document.objects.for_owner(validated).filter(kind="devis").count() == 2
 
 
+def test_an_error_inside_weasyprint_reaches_the_worker_that_records_it(validated, monkeypatch):
+    """WeasyPrint runs in a thread of its own (documents/pdf.py): what it raises there is
+    raised in the worker, which marks the version failed with the message."""
+    import threading
+
+    from django.db import transaction
+    from weasyprint import HTML
+
+    with transaction.atomic():
+        document = services.document_request(owner=validated, kind="devis", source="t.thread")
+    caller = threading.current_thread()
+    threads = []
+
+    def broken(self, *args, **kwargs):
+        threads.append(threading.current_thread())
+        raise ValueError("glyphe introuvable")
+
+    monkeypatch.setattr(HTML, "write_pdf", broken)
+    assert services.document_render(document_id=document.pk) == "failed"
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert document.last_error == "ValueError: glyphe introuvable"
+    assert threads and threads[0] is not caller
+
+
+def test_two_renderings_in_one_process_never_overlap(monkeypatch):
+    """Two threads asking for a PDF at once (the development server's threads, or a rendering
+    left running by a worker whose caller was interrupted): WeasyPrint, whose fonts are shared
+    in the process, works on one at a time."""
+    import threading
+    import time
+
+    from weasyprint import HTML
+
+    running, most = [0], [0]
+    guard = threading.Lock()
+
+    def slow(self, *args, **kwargs):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with guard:
+            running[0] -= 1
+        return b"%PDF-"
+
+    monkeypatch.setattr(HTML, "write_pdf", slow)
+    start = threading.Barrier(2)
+    results = []
+
+    def ask():
+        start.wait()
+        results.append(html_to_pdf("<p>Devis</p>"))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [b"%PDF-", b"%PDF-"]
+    assert most[0] == 1
+
+
 def test_a_failing_render_is_visible_on_the_session_page_and_retried_by_staff(
     client, trainer, client_user, organisation, staff, monkeypatch,
     django_capture_on_commit_callbacks, mailoutbox,
@@ -214,6 +277,39 @@ def test_the_trainer_previews_documents_before_validating(client, trainer, other
         assert session.title.replace("'", "&#x27;") in response.content.decode()
     login(client, other_trainer)
     assert client.get(reverse("document_preview", args=[session.pk, "devis"])).status_code == 404
+
+
+def test_the_logo_is_read_once_and_a_new_logo_shows_at_once(client, trainer, organisation,
+                                                            monkeypatch):  # fmt: skip
+    """Every document carries the organisation's logo: it is read from storage (an S3 GET in
+    production) once per process, and a new logo saved by staff is on the very next document."""
+    import base64
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    session = TrainingSessionFactory(trainer=trainer)
+    login(client, trainer)
+    url = reverse("document_preview", args=[session.pk, "devis"])
+    read = []
+    storage_class = type(storages["default"])
+    real_open = storage_class.open
+
+    def counted_open(self, name, mode="rb"):
+        read.append(name)
+        return real_open(self, name, mode)
+
+    monkeypatch.setattr(storage_class, "open", counted_open)
+    organisation.logo.save("logo.png", ContentFile(b"\x89PNG premier logo"), save=True)
+    first = base64.b64encode(b"\x89PNG premier logo").decode()
+    for _ in range(3):
+        assert first in client.get(url).content.decode()
+    assert read.count(organisation.logo.name) == 1
+
+    organisation.logo.save("logo.png", ContentFile(b"\x89PNG second logo"), save=True)
+    page = client.get(url).content.decode()
+    assert base64.b64encode(b"\x89PNG second logo").decode() in page
+    assert first not in page
 
 
 def test_a_document_never_fetches_anything_from_outside():
