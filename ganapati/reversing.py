@@ -1,9 +1,10 @@
 """Links to many rows of one kind, reversed once per page (issue 17).
 
-`{% url 'session_detail' s.pk %}` in a loop runs Django's resolver for every row (≈ 20 µs each,
-a sizeable part of a list page). `pk_url("session_detail")` reverses once with a marker pk and
-returns a function that puts each row's pk in its place: the same string `reverse()` gives for
-an integer pk (digits are never escaped), under the request's script prefix.
+`{% url 'session_detail' s.pk %}` in a loop runs Django's resolver for every row (≈ 13 µs
+each: 0.9 ms for the 70 links of a trainer's dashboard). `pk_url("session_detail")` reverses
+once with a marker pk and returns a function that puts each row's pk in its place: the same
+string `reverse()` gives for an integer pk (digits are never escaped), under the request's
+script prefix.
 """
 
 from __future__ import annotations
