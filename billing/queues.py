@@ -8,7 +8,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
-from ganapati.workqueue import Item, QueueResult, chart, queue
+from ganapati.workqueue import Item, QueueResult, chart, oldest, queue
 from sessions.models import TrainingSession
 
 from .models import Invoice, Payment, Payout
@@ -34,11 +34,15 @@ def _to_invoice():
        list_query="status__exact=completed")  # fmt: skip
 def sessions_to_invoice(limit: int) -> QueueResult:
     rows = _to_invoice()
+    # Only what the line shows: a session's row is long (programme texts), so is building it.
+    count, shown = oldest(
+        rows.only("created_at", "title", "completed_at", "company__legal_name"), limit
+    )
     return QueueResult(
-        rows.count(),
+        count,
         [Item(f"{s.reference} — {s.title} — {s.company or '—'}",
               reverse("admin:training_sessions_trainingsession_change", args=[s.pk]),
-              s.completed_at) for s in rows[:limit]],
+              s.completed_at) for s in shown],
     )  # fmt: skip
 
 
@@ -50,11 +54,12 @@ def invoices_overdue(limit: int) -> QueueResult:
         kind=Invoice.Kind.INVOICE, status=Invoice.Status.ISSUED,
         due_date__lt=timezone.localdate(),
     ).order_by("due_date", "pk")  # fmt: skip
+    count, shown = oldest(rows, limit)
     return QueueResult(
-        rows.count(),
+        count,
         [Item(f"{i.number} — {i.buyer_name} — échue le {i.due_date:%d/%m/%Y}",
               reverse("admin:billing_invoice_change", args=[i.pk]), None)
-         for i in rows[:limit]],
+         for i in shown],
     )  # fmt: skip
 
 
@@ -65,13 +70,15 @@ def payouts_ready(limit: int) -> QueueResult:
     rows = (
         Payout.objects.filter(status=Payout.Status.READY)
         .select_related("session", "trainer")
+        .only("created_at", "session__created_at", "trainer__first_name", "trainer__last_name")
         .order_by("created_at", "pk")
     )
+    count, shown = oldest(rows, limit)
     return QueueResult(
-        rows.count(),
+        count,
         [Item(f"{p.session.reference} — {p.trainer.get_full_name()}",
               reverse("admin:billing_payout_change", args=[p.pk]), p.created_at)
-         for p in rows[:limit]],
+         for p in shown],
     )  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from ganapati.workqueue import Item, QueueResult, queue
+from ganapati.workqueue import Item, QueueResult, oldest, queue
 
 from .models import Document
 
@@ -12,9 +12,10 @@ from .models import Document
        list_query="status__exact=failed")  # fmt: skip
 def failed_documents(limit: int) -> QueueResult:
     rows = Document.objects.filter(status=Document.Status.FAILED).order_by("created_at", "pk")
+    count, shown = oldest(rows, limit)
     return QueueResult(
-        rows.count(),
+        count,
         [Item(f"{d.get_kind_display() if hasattr(d, 'get_kind_display') else d.kind} — {d}",
               reverse("admin:documents_document_change", args=[d.pk]), d.created_at)
-         for d in rows[:limit]],
+         for d in shown],
     )  # fmt: skip

@@ -4,7 +4,7 @@ decisions by OPCO."""
 from django.db.models import Count
 from django.urls import reverse
 
-from ganapati.workqueue import Item, QueueResult, chart, queue
+from ganapati.workqueue import Item, QueueResult, chart, oldest, queue
 
 from .models import FundingRequest
 
@@ -16,13 +16,15 @@ def pec_to_check(limit: int) -> QueueResult:
     rows = (
         FundingRequest.objects.filter(status=FundingRequest.Status.UPLOADED)
         .select_related("session__company", "funder")
+        .only("uploaded_at", "session__created_at", "session__company__legal_name", "funder__name")
         .order_by("uploaded_at", "pk")
     )
+    count, shown = oldest(rows, limit)
     return QueueResult(
-        rows.count(),
+        count,
         [Item(f"{f.session.reference} — {f.session.company or '—'} — {f.funder.name}",
               reverse("admin:funding_fundingrequest_change", args=[f.pk]), f.uploaded_at)
-         for f in rows[:limit]],
+         for f in shown],
     )  # fmt: skip
 
 

@@ -16,6 +16,15 @@ class GanapatiAdminSite(admin.AdminSite):
         extra = {"queues": workqueue.queues(), "charts": workqueue.charts()}
         return super().index(request, {**(extra_context or {}), **extra})
 
+    def get_app_list(self, request, app_label=None):
+        # The index asks for the list of models twice (its own and the navigation's, through
+        # each_context): built once a request, with the same rights (same user, same request).
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        if not hasattr(request, "_admin_app_list"):
+            request._admin_app_list = super().get_app_list(request)
+        return request._admin_app_list
+
     def login(self, request, extra_context=None):
         # One login page for every role (the brute-force protection lives there).
         if request.user.is_authenticated:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
+from django.template.context import make_context
+from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -74,10 +75,16 @@ def render_rows(slot: str, request, objects) -> dict[Any, SafeString]:
     html: dict[Any, list[str]] = {obj.pk: [] for obj in objects}
     for item in slot_panels(slot):
         contexts = item.context(request, objects)
-        for obj in objects:
-            context = contexts.get(obj.pk)
-            if context is not None:
-                html[obj.pk].append(
-                    render_to_string(item.template, {**context, "object": obj}, request)
-                )
+        rows = [(obj, contexts.get(obj.pk)) for obj in objects]
+        if all(context is None for _, context in rows):
+            continue
+        # One template and one request context for the whole list: the context processors run
+        # once a page, not once a row (render_to_string() per row ran them for each).
+        template = get_template(item.template).template
+        context = make_context({}, request, autoescape=template.engine.autoescape)
+        with context.bind_template(template):
+            for obj, values in rows:
+                if values is not None:
+                    with context.push({**values, "object": obj}):
+                        html[obj.pk].append(template.render(context))
     return {pk: mark_safe("".join(parts)) for pk, parts in html.items()}  # noqa: S308

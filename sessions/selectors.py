@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from documents.models import Document
@@ -15,28 +16,18 @@ from ganapati.search import search_fields
 from .models import Programme, SessionDay, Trainee, TrainingSession
 
 
-def with_summaries(sessions: list[TrainingSession]) -> list[TrainingSession]:
-    """Set first_date, last_date and trainee_count on the given sessions (one page of a list),
-    in two queries on their ids: a list is paginated on an index first, and only the page's
-    rows are aggregated (grouping all of a trainer's sessions before keeping 20 grew with data).
-    """
-    ids = [s.pk for s in sessions]
-    dates = {
-        row["session_id"]: (row["first"], row["last"])
-        for row in SessionDay.objects.filter(session_id__in=ids)
-        .values("session_id")
-        .annotate(first=Min("date"), last=Max("date"))
-    }
-    counts = dict(
-        Trainee.objects.filter(session_id__in=ids)
-        .values("session_id")
-        .annotate(n=Count("pk"))
-        .values_list("session_id", "n")
+def with_summaries(sessions: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
+    """Add first_date, last_date and trainee_count to a list's rows, as correlated subqueries
+    in the list's own query: PostgreSQL evaluates them after ORDER BY ... LIMIT, for the page's
+    rows only (EXPLAIN: 20 loops of an index scan each, at 2 000 sessions, searched or not),
+    so a page costs one query and never a grouping of every session (which grew with data)."""
+    days = SessionDay.objects.filter(session=OuterRef("pk")).order_by().values("session")
+    trainees = Trainee.objects.filter(session=OuterRef("pk")).order_by().values("session")
+    return sessions.annotate(
+        first_date=Subquery(days.annotate(v=Min("date")).values("v")),
+        last_date=Subquery(days.annotate(v=Max("date")).values("v")),
+        trainee_count=Coalesce(Subquery(trainees.annotate(v=Count("pk")).values("v")), 0),
     )
-    for session in sessions:
-        session.first_date, session.last_date = dates.get(session.pk, (None, None))
-        session.trainee_count = counts.get(session.pk, 0)
-    return sessions
 
 
 def sessions_visible_to(user: User) -> QuerySet[TrainingSession]:
@@ -108,7 +99,9 @@ def session_list_for(
 def session_get_for(*, user: User, pk: int) -> TrainingSession:
     session = (
         sessions_visible_to(user)
-        .select_related("company", "contact", "funder", "trainer", "programme")
+        # Not the programme (23 columns no session page shows: only saving the session as a
+        # programme reads it, from the locked row).
+        .select_related("company", "contact", "funder", "trainer")
         .prefetch_related(
             Prefetch("days", queryset=SessionDay.objects.order_by("date")), "trainees"
         )

@@ -13,11 +13,13 @@ from ganapati import ratelimit
 from ganapati.downloads import file_response
 from ganapati.errors import DomainError
 from ganapati.fields import format_minutes
+from ganapati.formats import euros
 from ganapati.idempotency import form_token_from, form_token_issue
 from ganapati.models import Role, TrainerProfile
 from ganapati.pagecache import public_page
 from ganapati.permissions import role_required
 from ganapati.privatecache import private_page
+from ganapati.reversing import pk_url
 from ganapati.selectors import audit_timeline, organisation_for_pages, organisation_get_or_none
 from ganapati.services import absolute_url
 
@@ -94,6 +96,33 @@ def trainer_calendar(request, token):
     return response
 
 
+# What the dashboard's lists show of a session (the rest of its row, long texts included, is
+# neither read nor built); the next-step rules of funding and billing read status, funding_mode
+# and funder_id.
+LIST_FIELDS = ("title", "created_at", "status", "company_id", "price_excl_tax", "price_basis",
+               "funding_mode", "funder_id", "trainer_id")  # fmt: skip
+
+
+def _dates(first, last) -> str:
+    """ "12/01/2026 → 13/01/2026", as the lists show a session's first and last days."""
+    if not first:
+        return "à planifier"
+    return f"{first:%d/%m/%Y}" + (f" → {last:%d/%m/%Y}" if last != first else "")
+
+
+def _list_rows(sessions, url_name: str, steps: dict[int, str]) -> list[dict]:
+    """A page of sessions as the plain values the list shows, computed once here rather than
+    looked up attribute by attribute (and a URL reversed per row) by the template."""
+    url = pk_url(url_name)
+    return [
+        {"pk": s.pk, "url": url(s.pk), "title": s.title, "reference": s.reference,
+         "status": s.status, "status_label": s.get_status_display(), "session": s,
+         "dates": _dates(s.first_date, s.last_date), "trainee_count": s.trainee_count,
+         "next_step": steps[s.pk]}
+        for s in sessions
+    ]  # fmt: skip
+
+
 @private_page
 @role_required(Role.TRAINER)
 def trainer_home(request):
@@ -101,25 +130,48 @@ def trainer_home(request):
     if status not in TrainingSession.Status.values:
         status = None
     query = request.GET.get("q", "").strip()
-    sessions = selectors.session_list_for(user=request.user, status=status, query=query)
+    sessions = selectors.with_summaries(
+        selectors.session_list_for(user=request.user, status=status, query=query)
+        .select_related(None)
+        .select_related("company")
+        .only(*LIST_FIELDS, "company__legal_name")
+    )
     mine = TrainingSession.objects.filter(trainer=request.user)
     counts = dict(mine.values_list("status").annotate(n=Count("pk")).order_by())
     paginator = Paginator(sessions, PAGE_SIZE)
     if not query:  # the counters give the list's length: no second COUNT over the sessions
         paginator.count = counts.get(status, 0) if status else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = selectors.with_summaries(list(page.object_list))
+    page.object_list = list(page.object_list)
     profile = getattr(request.user, "trainer_profile", None) or TrainerProfile(user=request.user)
     # "Waiting for you": the trainer's own tasks among the sessions still under way (bounded).
     active = list(
-        mine.exclude(status=TrainingSession.Status.CANCELLED).order_by("-created_at")[:50]
+        mine.exclude(status=TrainingSession.Status.CANCELLED)
+        .only(*LIST_FIELDS)
+        .order_by("-created_at")[:50]
     )
     # One pass of the next-step rules over the page's rows and the active ones together.
     union = {s.pk: s for s in active}
     for s in page.object_list:
         union.setdefault(s.pk, s)
     detailed = next_steps_detailed(union.values())
-    waiting = [(s, detailed[s.pk][1]) for s in active if detailed[s.pk][0] == TRAINER]
+    detail_url = pk_url("session_detail")
+    waiting = [
+        {"url": detail_url(s.pk), "title": s.title, "reference": s.reference,
+         "step": detailed[s.pk][1]}
+        for s in active if detailed[s.pk][0] == TRAINER
+    ]  # fmt: skip
+    rows = _list_rows(
+        page.object_list, "session_detail", {pk: step for pk, (_, step) in detailed.items()}
+    )
+    for row in rows:
+        s = row["session"]
+        row["client"] = s.company.legal_name if s.company_id else ""
+        row["price"] = euros(s.price_excl_tax) + (
+            " par stagiaire"
+            if s.price_excl_tax is not None and s.price_basis == "per_trainee"
+            else ""
+        )
     calendar_url = (
         absolute_url(reverse("trainer_calendar", args=[profile.calendar_token]))
         if profile.calendar_token
@@ -130,10 +182,10 @@ def trainer_home(request):
         "sessions/trainer_home.html",
         {
             "page": page,
+            "rows": rows,
             "status": status,
             "query": query,
             "statuses": TrainingSession.Status.choices,
-            "next_steps": {s.pk: detailed[s.pk][1] for s in page.object_list},
             "missing_payout": profile.missing_payout_fields,
             "counters": [
                 (value, label, counts.get(value, 0))
@@ -600,17 +652,23 @@ def session_contact_confirm(request, token):
 @private_page
 @role_required(Role.CLIENT)
 def client_home(request):
-    sessions = selectors.session_list_for(user=request.user)
+    sessions = selectors.with_summaries(
+        selectors.session_list_for(user=request.user)
+        .select_related(None)
+        .select_related("trainer")
+        .only(*LIST_FIELDS, "trainer__first_name", "trainer__last_name")
+    )
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_summaries(list(page.object_list))
+    page.object_list = list(page.object_list)
+    rows = _list_rows(
+        page.object_list, "client_session_detail", next_steps(page.object_list, viewer=CLIENT)
+    )
+    for row in rows:
+        row["trainer"] = row["session"].trainer.get_full_name()
     return render(
         request,
         "sessions/client_home.html",
-        {
-            "company": request.user.company,
-            "page": page,
-            "next_steps": next_steps(page.object_list, viewer=CLIENT),
-        },  # fmt: skip
+        {"company": request.user.company, "page": page, "rows": rows},
     )
 
 
