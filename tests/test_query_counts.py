@@ -30,15 +30,19 @@ def make_sessions(trainer, contact, staff, n, start=0):
         for k in range(3):
             Trainee.objects.create(session=session, first_name=f"S{k}", last_name="Martin",
                                    email=f"s{k}.{i}@exemple.fr", position=k)  # fmt: skip
-        invoice = Invoice.objects.create(
-            session=session, payer_kind="company", buyer_name=f"Client {i}", buyer_address="-",
-            description="Formation", status="issued", number=f"F-2026-{i + 1:06d}",
-            issue_date=today, due_date=today, total_excl_tax=Decimal("1000.00"),
-            vat_amount=Decimal("0"), total_incl_tax=Decimal("1000.00"),
-            service_start=today, service_end=today,
-        )  # fmt: skip
+        invoice = issued_invoice(session, f"Client {i}", f"F-2026-{i + 1:06d}", today)
         Payment.objects.create(invoice=invoice, amount=Decimal("100"), paid_on=today,
                                payer="Acompte", recorded_by=staff)  # fmt: skip
+
+
+def issued_invoice(session, buyer: str, number: str, day) -> Invoice:
+    """An issued invoice of 1 000 € dated `day` (setup: written directly, not issued)."""
+    return Invoice.objects.create(
+        session=session, payer_kind="company", buyer_name=buyer, buyer_address="-",
+        description="Formation", status="issued", number=number, issue_date=day, due_date=day,
+        total_excl_tax=Decimal("1000.00"), vat_amount=Decimal("0"),
+        total_incl_tax=Decimal("1000.00"), service_start=day, service_end=day,
+    )  # fmt: skip
 
 
 def queries_for(client, url, django_assert_max_num_queries, bound):
@@ -326,13 +330,7 @@ def _queue_rows(trainer, contact, i: int) -> list[str]:
     FundingRequest.objects.create(session=pec, funder=pec.funder, status="uploaded",
                                   decision="total", amount_granted=Decimal("2800"),
                                   uploaded_at=now)  # fmt: skip
-    invoice = Invoice.objects.create(
-        session=billed, payer_kind="company", buyer_name=f"Acheteur {i}", buyer_address="-",
-        description="Formation", status="issued", number=f"F-2026-{900 + i:06d}",
-        issue_date=yesterday, due_date=yesterday, total_excl_tax=Decimal("1000.00"),
-        vat_amount=Decimal("0"), total_incl_tax=Decimal("1000.00"),
-        service_start=yesterday, service_end=yesterday,
-    )  # fmt: skip
+    invoice = issued_invoice(billed, f"Acheteur {i}", f"F-2026-{900 + i:06d}", yesterday)
     Payout.objects.create(session=paid, trainer=trainer, collected=Decimal("1000.00"),
                           commission_rate=Decimal("20"), commission=Decimal("200.00"),
                           amount=Decimal("800.00"))  # fmt: skip
