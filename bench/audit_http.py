@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchdb  # bench/, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 TMP = Path(
     os.environ.get("BENCH_AUDIT_HTTP_TMP") or tempfile.mkdtemp(prefix="ganapati-bench-http-")
@@ -194,22 +196,6 @@ def measure(port: int, worker: int, url: str, cookie: str) -> dict:
             "peak": after["VmHWM"], "growth": after["VmHWM"] - before}  # fmt: skip
 
 
-def fresh_database(url: str) -> None:
-    """A PostgreSQL database named by BENCH_DATABASE_URL is dropped and created again: rows of
-    another run would point at PDFs stored in that run's folder."""
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        database = sql.Identifier(name)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=1000)
@@ -221,7 +207,7 @@ def main() -> None:
         return
     started = time.monotonic()
     if not (TMP / "ids.json").exists():  # BENCH_AUDIT_HTTP_TMP=<dir of a former run>: reused
-        fresh_database(ENV["DATABASE_URL"])
+        benchdb.recreate(ENV["DATABASE_URL"])
         subprocess.run([sys.executable, __file__, str(args.n), "--build-only"], check=True,
                        env={**os.environ, **ENV})  # fmt: skip
     ids = json.loads((TMP / "ids.json").read_text())

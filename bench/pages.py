@@ -44,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+import benchdb  # noqa: E402
+
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ganapati_bench_pages"
 )
@@ -90,17 +92,6 @@ PUBLIC = {label for label, who, _ in PAGES if who is None}
 def database_url(n: int) -> str:
     """Each size has its own database: "<name>_<n>"."""
     return f"{DB_URL}_{n}"
-
-
-def reset_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    base = url.rsplit("/", 1)[0]
-    host = re.sub(r"^postgres://", "", base)
-    user, hostport = host.split("@")
-    hostname, port = (hostport.split(":") + ["5432"])[:2]
-    args = ["-h", hostname, "-p", port, "-U", user]
-    subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
-    subprocess.run(["createdb", *args, name], check=True)
 
 
 def build(n: int) -> dict:
@@ -267,7 +258,7 @@ def settle(port: int) -> None:
 
 def build_size(n: int) -> dict:
     url = database_url(n)
-    reset_database(url)
+    benchdb.recreate(url)
     started = time.monotonic()
     subprocess.run([sys.executable, __file__, "--build-only", str(n)], check=True,
                    env={**os.environ, **ENV, "BENCH_DATABASE_URL": url})  # fmt: skip

@@ -76,8 +76,8 @@ def html_to_pdf(html: str, **options) -> bytes:
     3.14 in March 2026). Measured here: the same quote 4,000 mmap/munmap pairs and up to 50 %
     slower by the caller's depth alone (bench/results/documents-2026-11-23.md); from a new
     thread it always starts at the same, cheap place (≈ 0.1 ms of processor per document, to
-    start the thread). Nothing else
-    runs in that thread: the caller rendered the template, WeasyPrint reads no database."""
+    start the thread). Nothing else runs in that thread: the caller rendered the template,
+    WeasyPrint reads no database."""
     options.setdefault("pdf_variant", PDF_VARIANT)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
     try:

@@ -116,7 +116,7 @@ def _list_rows(sessions, url_name: str, steps: dict[int, str]) -> list[dict]:
     url = pk_url(url_name)
     return [
         {"pk": s.pk, "url": url(s.pk), "title": s.title, "reference": s.reference,
-         "status": s.status, "status_label": s.get_status_display(), "session": s,
+         "session": s,
          "dates": _dates(s.first_date, s.last_date), "trainee_count": s.trainee_count,
          "next_step": steps[s.pk]}
         for s in sessions
