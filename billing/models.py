@@ -111,6 +111,11 @@ class Invoice(models.Model):
     pdf_size = models.PositiveIntegerField("taille du PDF (octets)", null=True, blank=True,
                                            editable=False)  # fmt: skip
     crc32 = models.PositiveBigIntegerField("CRC-32 du PDF", null=True, blank=True, editable=False)
+    # What the official e-invoicing checks last passed for this invoice (issue 17):
+    # `billing.einvoice.fingerprint` of its XML. A draft checked when it was prepared is issued
+    # the same day, unchanged, without running the same checks on the same bytes again.
+    einvoice_checked = models.CharField("XML contrôlé (empreinte)", max_length=64, blank=True,
+                                        editable=False)  # fmt: skip
     # The PDF is rendered by a worker after the issue; the sweeper re-queues a lost rendering.
     queued_at = models.DateTimeField("PDF mis en file le", null=True, blank=True)
     render_attempts = models.PositiveSmallIntegerField("tentatives de génération", default=0)

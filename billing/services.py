@@ -7,6 +7,7 @@ it is never edited nor deleted, and a credit note (its own series) cancels it.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,6 +41,8 @@ from .states import (
     PAYOUT_STATES,
     TRANSMISSION_STATES,
 )
+
+logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30
@@ -268,6 +271,8 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
             for index, line in enumerate(part["lines"], start=1)
         )
         invoices.append(invoice)
+    for invoice in invoices:
+        _precheck_einvoice(invoice, organisation)
     log_action(session, "billing.prepared", actor=actor,
                data={"invoices": [str(i.total_incl_tax) for i in invoices]})  # fmt: skip
     return invoices
@@ -334,17 +339,60 @@ def _take_number(invoice: Invoice, series: str) -> None:
 def _check_einvoice(invoice: Invoice, organisation, *, label: str | None = None) -> None:
     """Numbered but not yet committed: the invoice is issued only if its XML passes the XSD,
     the EN 16931 rules and the French rules, as a partner platform would check it. Otherwise
-    the transaction (and its number) is rolled back and staff see every broken rule."""
-    from .einvoice import validate
+    the transaction (and its number) is rolled back and staff see every broken rule.
+    The same bytes (number's digits aside, `einvoice.fingerprint`) that passed when the draft
+    was prepared are not checked again: any change of the invoice, its seller, buyer, lines,
+    dates (another day) or of the validators' release gives other bytes, checked again."""
+    from .einvoice import fingerprint, validate
     from .facturx_xml import facturx_xml
 
-    failures = validate(facturx_xml(invoice, organisation))
+    xml = facturx_xml(invoice, organisation)
+    checked = fingerprint(xml, invoice.number)
+    if checked == invoice.einvoice_checked:
+        return
+    failures = validate(xml)
     if failures:
         raise DomainError(
             f"{label or invoice} ne peut pas être émise : la facture électronique ne respecte pas "
             + "; ".join(f"{f.rule} ({f.text[:160]})" for f in failures[:5])
             + ("…" if len(failures) > 5 else ".")
         )
+    invoice.einvoice_checked = checked
+
+
+def _precheck_einvoice(draft: Invoice, organisation) -> bool:
+    """A new draft's XML checked as `invoice_issue` will build it today (provisional number,
+    dates, seller): when the draft is issued later the same day, unchanged, its issue does not
+    run the checks again on the same bytes (≈ 12 ms of the ≈ 25 of an issue). A draft that
+    does not pass keeps no fingerprint: its issue checks it and says what is wrong."""
+    trial = Invoice.objects.get(pk=draft.pk)  # as the issue reads it (field values, types)
+    _assign_number(trial)
+    trial.seller = _seller_snapshot(organisation)
+    try:
+        _check_einvoice(trial, seller_of(trial))
+    except DomainError:
+        return False
+    Invoice.objects.filter(pk=draft.pk, status=Invoice.Status.DRAFT).update(
+        einvoice_checked=trial.einvoice_checked
+    )
+    draft.einvoice_checked = trial.einvoice_checked
+    return True
+
+
+def drafts_precheck() -> dict[str, int]:
+    """Nightly, just after midnight (Europe/Paris): every draft checked again as it would be
+    issued today (`_precheck_einvoice`), so that issuing it any day costs no second check of
+    the same bytes. Returns how many drafts pass and how many do not (their issue says why)."""
+    organisation = organisation_get()
+    counts = {"checked": 0, "failing": 0}
+    for draft in Invoice.objects.filter(status=Invoice.Status.DRAFT).order_by("pk"):
+        try:
+            passed = _precheck_einvoice(draft, organisation)
+        except Exception:  # one draft's data must not stop the others' check
+            logger.exception("draft %s: e-invoice check failed", draft.pk)
+            passed = False
+        counts["checked" if passed else "failing"] += 1
+    return counts
 
 
 @transaction.atomic

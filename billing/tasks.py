@@ -27,6 +27,11 @@ def render_invoice(self, invoice_id: int) -> str:
     return result
 
 
+@shared_task(name="billing.drafts_precheck")
+def drafts_precheck() -> dict:
+    return services.drafts_precheck()
+
+
 @shared_task(name="billing.overdue_reminders")
 def overdue_reminders() -> int:
     return services.invoices_send_overdue_reminders()

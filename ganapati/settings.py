@@ -294,6 +294,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.sweep",
         "schedule": crontab(minute="3-59/5"),
     },
+    # Drafts' e-invoices checked again for the new day's date (issue 17): issuing is then
+    # the numbering and the pre-invoicing check, without the official checks run again.
+    "invoice-drafts-precheck": {
+        "task": "billing.drafts_precheck",
+        "schedule": crontab(hour=0, minute=10),
+    },
     "funding-reminders": {
         "task": "funding.send_reminders",
         "schedule": crontab(hour=8, minute=0),

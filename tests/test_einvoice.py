@@ -159,6 +159,107 @@ def test_an_invoice_the_rules_would_reject_is_not_issued_and_keeps_no_number(
     assert not NumberSequence.objects.filter(last_number__gt=0).exists()
 
 
+class CountedValidations:
+    """billing.einvoice.validate, counted (the real one runs)."""
+
+    def __init__(self, monkeypatch):
+        from billing import einvoice
+
+        self.calls = 0
+        real = einvoice.validate
+
+        def counted(xml, **kwargs):
+            self.calls += 1
+            return real(xml, **kwargs)
+
+        monkeypatch.setattr(einvoice, "validate", counted)
+
+
+def test_a_draft_checked_when_prepared_is_issued_the_same_day_without_checking_the_same_bytes_again(
+    trainer, client_user, organisation, monkeypatch, django_capture_on_commit_callbacks
+):
+    session = completed_session(trainer, client_user, decision="partial", granted="2000")
+    validations = CountedValidations(monkeypatch)
+    drafts = services.invoices_prepare(session=session, actor=trainer)
+    assert validations.calls == 2  # each draft, as its issue will build it today
+    assert all(len(d.einvoice_checked) == 64 for d in drafts)
+    # Both were checked with the provisional number 000001: the second one is issued as 000002.
+    validations.calls = 0
+    with django_capture_on_commit_callbacks() as callbacks:
+        issued_now = [services.invoice_issue(invoice=d, actor=trainer) for d in drafts]
+    assert validations.calls == 0
+    for callback in callbacks:  # the PDFs, rendered by a worker: their XML is checked there
+        callback()
+    assert validations.calls == 2
+    assert sorted(i.number[-6:] for i in issued_now) == ["000001", "000002"]
+    for invoice in issued_now:
+        invoice.refresh_from_db()
+        assert invoice.status == "issued"
+        # What was embedded passes the official checks, with its real number.
+        assert validate(embedded_xml(invoice)) == [], invoice
+
+
+def test_a_draft_changed_or_issued_another_day_is_checked_again_and_refused_if_it_breaks_a_rule(
+    trainer, client_user, organisation, monkeypatch
+):
+    session = completed_session(trainer, client_user, decision="partial", granted="2000")
+    opco, company = services.invoices_prepare(session=session, actor=trainer)
+    validations = CountedValidations(monkeypatch)
+    # Changed after its check: a buyer SIREN the French rules refuse (not 9 digits).
+    Invoice.objects.filter(pk=company.pk).update(
+        buyer_siren="12345", buyer_einvoice_address="12345"
+    )
+    with pytest.raises(DomainError, match="facture électronique ne respecte pas"):
+        services.invoice_issue(invoice=company, actor=trainer)
+    assert validations.calls == 1
+    company.refresh_from_db()
+    assert company.number is None and company.status == "draft"
+    # Unchanged, but issued the next day: its dates are others, so it is checked again.
+    from tests import clock
+
+    clock.at(timezone.localtime() + timezone.timedelta(days=1))
+    services.invoice_issue(invoice=opco, actor=trainer)
+    assert validations.calls == 2
+    opco.refresh_from_db()
+    assert opco.status == "issued" and opco.issue_date == timezone.localdate()
+
+
+def test_each_night_the_drafts_are_checked_for_the_new_day_and_then_issued_without_a_second_check(
+    trainer, client_user, organisation, monkeypatch
+):
+    from django.conf import settings
+
+    from billing.tasks import drafts_precheck
+    from tests import clock
+
+    assert settings.CELERY_BEAT_SCHEDULE["invoice-drafts-precheck"]["task"] == drafts_precheck.name
+    session = completed_session(trainer, client_user, decision="partial", granted="2000")
+    opco, company = services.invoices_prepare(session=session, actor=trainer)
+    # The company's draft will break a French rule (a SIREN of 5 digits) from tonight on.
+    Invoice.objects.filter(pk=company.pk).update(
+        buyer_siren="12345", buyer_einvoice_address="12345"
+    )
+    clock.at(timezone.localtime().replace(hour=0, minute=10) + timezone.timedelta(days=1))
+    assert drafts_precheck() == {"checked": 1, "failing": 1}  # the beat task, run here
+    validations = CountedValidations(monkeypatch)
+    services.invoice_issue(invoice=opco, actor=trainer)
+    assert validations.calls == 0
+    with pytest.raises(DomainError, match="facture électronique ne respecte pas"):
+        services.invoice_issue(invoice=company, actor=trainer)
+    assert validations.calls == 1
+
+
+def test_the_fingerprint_leaves_out_only_the_digits_of_the_number(organisation):
+    from billing.einvoice import fingerprint
+
+    xml = b"<x><id>F-2026-000007</id><ref>F-2026-000007</ref><n>Stage</n></x>"
+    same = fingerprint(xml, "F-2026-000007")
+    assert fingerprint(xml.replace(b"000007", b"000042"), "F-2026-000042") == same
+    assert fingerprint(xml.replace(b"Stage", b"Stagf"), "F-2026-000007") != same
+    assert fingerprint(xml.replace(b"F-2026-000007", b"F-2027-000007"), "F-2027-000007") != same
+    assert fingerprint(xml.replace(b"000007", b"0000007"), "F-2026-0000007") != same
+
+
 # --- What an OPCO looks for ---------------------------------------------------------------------
 
 
