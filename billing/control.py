@@ -52,7 +52,8 @@ def pre_invoicing_check(session, organisation=None) -> list[Check]:
     ))  # fmt: skip
     planned = planned_minutes(session)
     realised = realised_minutes(session)
-    certificates = {d.subject_id: d for d in current_documents(session) if d.kind == "certificat"}
+    certificates = {d.subject_id: d for d in current_documents(session, subjects=False)
+                    if d.kind == "certificat"}  # fmt: skip
     # When each trainee's attendance last changed: a certificate drawn up before that may state
     # other hours than the attendance record (and than the invoices, which read it).
     last_change: dict[int, object] = {}

@@ -151,16 +151,25 @@ def realised_minutes(session: TrainingSession) -> dict[int, int]:
     return realised_minutes_of([session])[session.pk]
 
 
+def _prefetched(session: TrainingSession, relation: str) -> bool:
+    """Whether `relation` of this session was read with it (prefetch_related)."""
+    return relation in getattr(session, "_prefetched_objects_cache", {})
+
+
 def realised_minutes_of(sessions: list[TrainingSession]) -> dict[int, dict[int, int]]:
     """realised_minutes() of several sessions at once (exports): four queries in all."""
     from .models import Attendance, HalfDayClosure, SigningSlot
 
     ids = [s.pk for s in sessions]
-    days = {day.pk: day for day in SessionDay.objects.filter(session_id__in=ids)}
     result: dict[int, dict[int, int]] = {pk: {} for pk in ids}
-    for session_id, trainee_id in Trainee.objects.filter(session_id__in=ids).values_list(
-        "session_id", "pk"
-    ):
+    if all(_prefetched(s, "days") and _prefetched(s, "trainees") for s in sessions):
+        # Days and trainees already read with the sessions (invoice_issue): two queries fewer.
+        days = {day.pk: day for s in sessions for day in s.days.all()}
+        pairs = [(s.pk, trainee.pk) for s in sessions for trainee in s.trainees.all()]
+    else:
+        days = {day.pk: day for day in SessionDay.objects.filter(session_id__in=ids)}
+        pairs = Trainee.objects.filter(session_id__in=ids).values_list("session_id", "pk")
+    for session_id, trainee_id in pairs:
         result[session_id][trainee_id] = 0
     rows = Attendance.objects.filter(session_id__in=ids, present=True).values_list(
         "session_id", "trainee_id", "day_id", "half"

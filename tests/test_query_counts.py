@@ -301,9 +301,10 @@ def test_issuing_an_invoice_writes_three_rows_and_reads_the_same_for_2_or_4_trai
     assert len(counter) == 1, counter  # the second one: the counter exists, one write
     assert counts[1] <= counts[0], counts
     # The check computed the funding split three times and read the trainees and days 5-6
-    # times each: 48 statements for the second invoice; now 24 (the savepoint and its release,
-    # 19 reads, 3 writes).
-    assert counts[1] <= 24, sql
+    # times each: 48 statements for the second invoice; then 24 (the savepoint and its
+    # release, 19 reads, 3 writes); now 21: the realised minutes read the days and trainees the
+    # issue has prefetched, the certificates are read without their trainees.
+    assert counts[1] <= 21, sql
     year = timezone.localdate().year
     assert numbers == [f"F-{year}-000001", f"F-{year}-000002"]
 
