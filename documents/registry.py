@@ -31,6 +31,12 @@ class DocumentType:
     # Relations of the owner its context reads (a session's trainer, company...): the worker
     # loads the owner with them in one query.
     owner_select_related: tuple[str, ...] = ()
+    # Relations of the owner its context reads whole (a session's days and trainees): read
+    # with the owner, in one query each.
+    owner_prefetch_related: tuple[str, ...] = ()
+    # subject_of(owner, subject_id) -> the subject among what the owner was read with (a
+    # trainee among the session's trainees), or None: the worker then reads it by its id.
+    subject_of: Callable[[Any, int], Any] | None = None
     order: int = 100
 
 

@@ -134,14 +134,28 @@ def _storage_name(document: Document) -> str:
 def _owner(document: Document, document_type: registry.DocumentType):
     """The document's owner, read with the relations its kind's context uses (one query
     rather than one per relation)."""
-    if not document_type.owner_select_related:
+    if not (document_type.owner_select_related or document_type.owner_prefetch_related):
         return document.owner
     model = ContentType.objects.get_for_id(document.owner_type_id).model_class()
-    owner = model._base_manager.select_related(*document_type.owner_select_related).get(
-        pk=document.owner_id
+    owner = (
+        model._base_manager.select_related(*document_type.owner_select_related)
+        .prefetch_related(*document_type.owner_prefetch_related)
+        .get(pk=document.owner_id)
     )
     document.owner = owner  # cached on the generic relation, as `document.owner` would
     return owner
+
+
+def _subject(document: Document, document_type: registry.DocumentType, owner):
+    """The document's subject (a trainee), taken from what the owner was read with when its
+    kind says how; else read by its id."""
+    if document.subject_id is None:
+        return None
+    if document_type.subject_of is not None:
+        subject = document_type.subject_of(owner, document.subject_id)
+        if subject is not None:
+            return subject
+    return document.subject
 
 
 def _event_payload(document: Document) -> dict:
@@ -172,8 +186,9 @@ def document_render(*, document_id: int) -> str:
         return f"skipped-{document.status}"
     try:
         document_type = registry.get(document.kind)
+        owner = _owner(document, document_type)
         context = registry.build_context(
-            document.kind, _owner(document, document_type), subject=document.subject,
+            document.kind, owner, subject=_subject(document, document_type, owner),
             version=document.version, issued_at=document.created_at,
         )  # fmt: skip
         context.setdefault("reference", f"{document.kind.upper()}-{document.owner_id}")

@@ -66,15 +66,24 @@ def completion_papers_send(*, session_id: int) -> dict[str, int]:
         trainees = {t.pk: t for t in session.trainees.all()}
         documents = list(Document.objects.for_owner(session).filter(kind__in=PAPERS))
         latest = _latest(documents)
+        to_send = {
+            (kind, trainee_id): emails.attestation_key(session.pk, trainee_id, document.version)
+            for (kind, trainee_id), document in latest.items()
+            if kind == "attestation" and document.status == Document.Status.READY
+            and trainee_id in trainees and trainees[trainee_id].email
+        }  # fmt: skip
+        # Each ready document calls this: the e-mails already queued are read in one query,
+        # not one per attestation (100 trainees: 200 calls of up to 100 queries each before).
+        queued_keys = set(
+            OutgoingEmail.objects.filter(key__in=list(to_send.values())).values_list(
+                "key", flat=True
+            )
+        )
         for (kind, trainee_id), document in sorted(latest.items()):
-            trainee = trainees.get(trainee_id)
-            if kind != "attestation" or document.status != Document.Status.READY:
+            key = to_send.get((kind, trainee_id))
+            if key is None or key in queued_keys:
                 continue
-            if trainee is None or not trainee.email:
-                continue
-            key = emails.attestation_key(session.pk, trainee.pk, document.version)
-            if OutgoingEmail.objects.filter(key=key).exists():
-                continue
+            trainee = trainees[trainee_id]
             emails.attestation_to_trainee(
                 session, trainee, document=document,
                 attachment=_attachment(document, about=trainee.email),

@@ -36,8 +36,14 @@ KINDS = [
 LABELS = {kind: label for kind, label, _ in KINDS}
 PER_TRAINEE = {kind for kind, _, per_trainee in KINDS if per_trainee}
 # What session_document_context reads of the session besides its own columns: the worker loads
-# the session with them in one query.
+# the session with them in one query, and its days and trainees whole in one query each.
 SESSION_RELATED = ("trainer", "company", "contact", "funder")
+SESSION_PREFETCH = ("days", "trainees")
+
+
+def _trainee_of(session: TrainingSession, trainee_id: int) -> Trainee | None:
+    """A certificate's or attestation's trainee, among the session's trainees read with it."""
+    return next((t for t in session.trainees.all() if t.pk == trainee_id), None)
 # Emailed to the client, together, once the trainer validates.
 VALIDATION_PACK = ["devis", "convention", "programme"]
 
@@ -173,7 +179,8 @@ def register_kinds() -> None:
         register(DocumentType(
             kind=kind, label=label, template=f"documents/{kind}.html", context=_context(kind),
             title=_title(kind), per_subject=per_trainee, order=order,
-            owner_select_related=SESSION_RELATED,
+            owner_select_related=SESSION_RELATED, owner_prefetch_related=SESSION_PREFETCH,
+            subject_of=_trainee_of if per_trainee else None,
         ))  # fmt: skip
 
 
@@ -234,6 +241,7 @@ def register_signed_sheet() -> None:
         template="documents/emargement_signe.html", context=signed_sheet_context,
         title=lambda session, _subject: f"Feuille d'émargement signée {session.reference}",
         order=len(KINDS), owner_select_related=SESSION_RELATED,
+        owner_prefetch_related=SESSION_PREFETCH,
     ))  # fmt: skip
 
 

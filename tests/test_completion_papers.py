@@ -155,3 +155,24 @@ def test_results_corrected_after_the_end_send_the_trainee_a_new_attestation(
     with django_capture_on_commit_callbacks(execute=True):
         assessment_record(session=session, actor=trainer, results=results)
     assert _attestation_mails(mailoutbox) == {}
+
+
+def test_each_ready_paper_costs_the_same_queries_for_2_trainees_and_4(
+    trainer, client_user, organisation, django_capture_on_commit_callbacks
+):
+    """Every ready attestation or certificate calls completion_papers_send: it read the
+    e-mails already queued one attestation at a time (100 trainees: 200 calls of up to 100
+    queries each). Once all were sent, a call costs the same for 2 trainees and 4."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for trainees in (2, 4):
+        with django_capture_on_commit_callbacks(execute=True):  # rendered, sent
+            session = completed_session(trainer, client_user, trainees=trainees)
+        with CaptureQueriesContext(connection) as captured:
+            queued = completion_papers_send(session_id=session.pk)
+        assert queued == {"attestations": 0, "certificates": 0}
+        counts.append(len(captured))
+    assert counts[1] == counts[0], counts
+    assert OutgoingEmail.objects.filter(template="session_attestation").count() == 6
