@@ -44,6 +44,8 @@ SESSION_PREFETCH = ("days", "trainees")
 def _trainee_of(session: TrainingSession, trainee_id: int) -> Trainee | None:
     """A certificate's or attestation's trainee, among the session's trainees read with it."""
     return next((t for t in session.trainees.all() if t.pk == trainee_id), None)
+
+
 # Emailed to the client, together, once the trainer validates.
 VALIDATION_PACK = ["devis", "convention", "programme"]
 
