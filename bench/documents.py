@@ -188,35 +188,37 @@ def main(n: int, repeat: int) -> None:
             task_cpu.append(time.process_time() - start)
 
     services.document_render = timed_render
-    for kind, label, per_trainee in KINDS:
-        subject = trainee if per_trainee else None
-        check(ours(kind, subject, "bytes"))
-        made = html_to_pdf(rendered[-1])
-        alone_cpu = []
-        for _ in range(n):
-            start = clock()
-            alone(rendered[-1])
-            alone_cpu.append(since(start)[1])
-        pdf.html_to_pdf = lambda html, made=made, **options: made
-        task_cpu.clear()
-        try:
-            pipeline_cpu, pipeline_elapsed = [], []
-            for i in range(n):
+    try:
+        for kind, label, per_trainee in KINDS:
+            subject = trainee if per_trainee else None
+            check(ours(kind, subject, "bytes"))
+            made = html_to_pdf(rendered[-1])
+            alone_cpu = []
+            for _ in range(n):
                 start = clock()
-                document = ours(kind, subject, f"bytes.{i}")
-                elapsed, cpu = since(start)
-                pipeline_cpu.append(cpu)
-                pipeline_elapsed.append(elapsed)
-                check(document)
-        finally:
-            pdf.html_to_pdf = html_to_pdf
-        own, weasy = statistics.median(pipeline_cpu), statistics.median(alone_cpu)
-        print(f"{label:<34} {own * 1000:>32.1f}ms {weasy * 1000:>10.1f}ms "
-              f"{(weasy + own) / weasy:>27.3f} "
-              f"{statistics.median(pipeline_elapsed) * 1000:>20.1f}ms "
-              f"{statistics.median(task_cpu) * 1000:>16.1f}ms "
-              f"{(weasy + statistics.median(task_cpu)) / weasy:>23.3f}")  # fmt: skip
-    services.document_render = document_render
+                alone(rendered[-1])
+                alone_cpu.append(since(start)[1])
+            pdf.html_to_pdf = lambda html, made=made, **options: made
+            task_cpu.clear()
+            try:
+                pipeline_cpu, pipeline_elapsed = [], []
+                for i in range(n):
+                    start = clock()
+                    document = ours(kind, subject, f"bytes.{i}")
+                    elapsed, cpu = since(start)
+                    pipeline_cpu.append(cpu)
+                    pipeline_elapsed.append(elapsed)
+                    check(document)
+            finally:
+                pdf.html_to_pdf = html_to_pdf
+            own, weasy = statistics.median(pipeline_cpu), statistics.median(alone_cpu)
+            print(f"{label:<34} {own * 1000:>32.1f}ms {weasy * 1000:>10.1f}ms "
+                  f"{(weasy + own) / weasy:>27.3f} "
+                  f"{statistics.median(pipeline_elapsed) * 1000:>20.1f}ms "
+                  f"{statistics.median(task_cpu) * 1000:>16.1f}ms "
+                  f"{(weasy + statistics.median(task_cpu)) / weasy:>23.3f}")  # fmt: skip
+    finally:
+        services.document_render = document_render
     rendered.clear()
     pdf.render_html = render_html
 

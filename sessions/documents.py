@@ -40,14 +40,13 @@ PER_TRAINEE = {kind for kind, _, per_trainee in KINDS if per_trainee}
 SESSION_RELATED = ("trainer", "company", "contact", "funder")
 SESSION_PREFETCH = ("days", "trainees")
 
+# Emailed to the client, together, once the trainer validates.
+VALIDATION_PACK = ["devis", "convention", "programme"]
+
 
 def _trainee_of(session: TrainingSession, trainee_id: int) -> Trainee | None:
     """A certificate's or attestation's trainee, among the session's trainees read with it."""
     return next((t for t in session.trainees.all() if t.pk == trainee_id), None)
-
-
-# Emailed to the client, together, once the trainer validates.
-VALIDATION_PACK = ["devis", "convention", "programme"]
 
 
 def _logo_data_uri(organisation) -> str | None:

@@ -157,7 +157,9 @@ def _prefetched(session: TrainingSession, relation: str) -> bool:
 
 
 def realised_minutes_of(sessions: list[TrainingSession]) -> dict[int, dict[int, int]]:
-    """realised_minutes() of several sessions at once (exports): four queries in all."""
+    """realised_minutes() of several sessions at once (exports): four queries in all, two when
+    the sessions were read with their days and trainees (prefetch_related of the whole
+    relations: a Prefetch filtering either would give wrong minutes, and none does)."""
     from .models import Attendance, HalfDayClosure, SigningSlot
 
     ids = [s.pk for s in sessions]

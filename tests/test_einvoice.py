@@ -249,6 +249,30 @@ def test_each_night_the_drafts_are_checked_for_the_new_day_and_then_issued_witho
     assert validations.calls == 1
 
 
+def test_other_validators_or_a_draft_the_check_cannot_read_mean_no_saved_verdict(
+    trainer, client_user, organisation, monkeypatch
+):
+    from billing import einvoice, facturx_xml
+
+    session = completed_session(trainer, client_user, decision="partial", granted="2000")
+    opco, company = services.invoices_prepare(session=session, actor=trainer)
+    # Another release of the schematrons or engines (a deployment): the verdict no longer holds.
+    monkeypatch.setitem(einvoice._compile(), "identity", b"another release")
+    validations = CountedValidations(monkeypatch)
+    services.invoice_issue(invoice=opco, actor=trainer)
+    assert validations.calls == 1
+    # The check itself breaks while drafts are prepared: the drafts are made all the same.
+    second = completed_session(trainer, client_user, subrogation=False)
+
+    def broken(invoice, organisation):
+        raise ValueError("lignes incohérentes")
+
+    monkeypatch.setattr(facturx_xml, "facturx_xml", broken)
+    (draft,) = services.invoices_prepare(session=second, actor=trainer)
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.einvoice_checked == ""
+
+
 def test_the_fingerprint_leaves_out_only_the_digits_of_the_number(organisation):
     from billing.einvoice import fingerprint
 

@@ -366,3 +366,33 @@ def test_the_staff_work_queue_runs_the_same_queries_for_one_row_per_queue_and_fi
     page = response.content.decode()
     assert many <= few, f"{few} queries for one row per queue, {many} for five"
     assert [line for line in lines if escape(line) not in page] == []
+
+
+def test_a_certificate_is_rendered_with_its_trainee_taken_from_the_sessions_trainees(
+    trainer, client_user, organisation
+):
+    """The worker reads the session with its days and trainees and finds the certificate's
+    trainee among them: no query for the trainee alone, the same count for 2 trainees and 4."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from documents.models import Document
+    from documents.services import document_render, document_request
+
+    from .test_billing import completed_session
+
+    counts = []
+    for trainees in (2, 4):
+        session = completed_session(trainer, client_user, trainees=trainees)
+        certificate = document_request(  # a new version, pending (no worker runs in the test)
+            owner=session, kind="certificat", subject=session.trainees.last(), source="test"
+        )
+        assert certificate.status == Document.Status.PENDING
+        with CaptureQueriesContext(connection) as captured:
+            assert document_render(document_id=certificate.pk) == "ready"
+        by_id = [q["sql"] for q in captured.captured_queries
+                 if 'FROM "training_sessions_trainee" WHERE "training_sessions_trainee"."id" ='
+                 in q["sql"]]  # fmt: skip
+        assert by_id == [], by_id
+        counts.append(len(captured))
+    assert counts[1] == counts[0], counts
