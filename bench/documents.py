@@ -26,20 +26,16 @@ import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="ganapati-bench-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ganapati.settings")
-os.environ.update(
-    DEBUG="0", SECRET_KEY="bench-" * 10, ALLOWED_HOSTS="localhost", GANAPATI_VAR_DIR=TMP,
-    DATABASE_URL=f"sqlite:///{TMP}/bench.sqlite3", LOG_LEVEL="WARNING",
-)  # fmt: skip
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import sqlite_in_process  # noqa: E402
+
 # Tasks in-process: the benchmark measures rendering, not a broker.
-os.environ.pop("CELERY_BROKER_URL", None)
+TMP = sqlite_in_process("ganapati-bench-")
 
 import django  # noqa: E402
 

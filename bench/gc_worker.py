@@ -15,7 +15,6 @@ processor time and the time spent in collections of each generation (gc.callback
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,14 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(mode: str, n: int, kind: str) -> None:
     import gc
 
-    tmp = tempfile.mkdtemp(prefix="ganapati-bench-gc-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ganapati.settings")
-    os.environ.update(
-        DEBUG="0", SECRET_KEY="bench-" * 10, ALLOWED_HOSTS="localhost", GANAPATI_VAR_DIR=tmp,
-        DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3", LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    os.environ.pop("CELERY_BROKER_URL", None)  # tasks in process, at the commit
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from benchdb import sqlite_in_process
+
+    sqlite_in_process("ganapati-bench-gc-")  # tasks in process, at the commit
     import django
 
     django.setup()
