@@ -688,7 +688,7 @@ def _dhash(data: bytes) -> int:
     # Cropped to the ink: a copy moved or scaled in the frame hashes the same.
     box = Image.eval(gray, lambda v: 255 - v).getbbox()
     small = (gray.crop(box) if box else gray).resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = list(small.tobytes())  # mode L: one byte per pixel (getdata is deprecated)
     bits = 0
     for row in range(8):
         for col in range(8):
