@@ -364,7 +364,7 @@ def _precheck_einvoice(draft: Invoice, organisation) -> bool:
     """A draft's XML checked as `invoice_issue` will build it today (provisional number,
     dates, seller): when the draft is issued later the same day, unchanged, its issue does not
     run the checks again on the same bytes (≈ 12 ms of an issue). A draft that does not pass
-    keeps no new fingerprint: its issue checks it and says what is wrong. Only a saving: it
+    keeps no fingerprint: its issue checks it and says what is wrong. Only a saving: it
     never fails its caller (a savepoint; errors logged), except a task's time limit."""
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -381,6 +381,10 @@ def _precheck_einvoice(draft: Invoice, organisation) -> bool:
                 einvoice_checked=trial.einvoice_checked
             )
     except DomainError:
+        # Refused: no verdict kept from an earlier check (it held for other bytes anyway).
+        Invoice.objects.filter(pk=draft.pk, status=Invoice.Status.DRAFT).exclude(
+            einvoice_checked=""
+        ).update(einvoice_checked="")
         return False
     except SoftTimeLimitExceeded:
         raise

@@ -241,6 +241,8 @@ def test_each_night_the_drafts_are_checked_for_the_new_day_and_then_issued_witho
     )
     clock.at(timezone.localtime().replace(hour=0, minute=10) + timezone.timedelta(days=1))
     assert drafts_precheck() == {"checked": 1, "failing": 1}  # the beat task, run here
+    company.refresh_from_db()
+    assert company.einvoice_checked == ""  # yesterday's verdict is not kept for it
     validations = CountedValidations(monkeypatch)
     services.invoice_issue(invoice=opco, actor=trainer)
     assert validations.calls == 0
