@@ -272,7 +272,7 @@ def invoices_prepare(*, session, actor) -> list[Invoice]:
         )
         invoices.append(invoice)
     for invoice in invoices:
-        _precheck_einvoice(invoice, organisation)
+        invoice.einvoice_checked = _precheck_einvoice(invoice.pk, organisation)
     log_action(session, "billing.prepared", actor=actor,
                data={"invoices": [str(i.total_incl_tax) for i in invoices]})  # fmt: skip
     return invoices
@@ -360,39 +360,41 @@ def _check_einvoice(invoice: Invoice, organisation, *, label: str | None = None)
     invoice.einvoice_checked = checked
 
 
-def _precheck_einvoice(draft: Invoice, organisation) -> bool:
-    """A draft's XML checked as `invoice_issue` will build it today (provisional number,
-    dates, seller): when the draft is issued later the same day, unchanged, its issue does not
-    run the checks again on the same bytes (≈ 12 ms of an issue). A draft that does not pass
-    keeps no fingerprint: its issue checks it and says what is wrong. Only a saving: it
-    never fails its caller (a savepoint; errors logged), except a task's time limit."""
+def _as_issued_today(invoice: Invoice, organisation, *, message: str | None = None) -> str:
+    """The draft as its issue today makes it, before its real number: state, dates and
+    provisional number (`_assign_number`), the seller's identity now. Returns the series."""
+    series = _assign_number(invoice, message=message)
+    invoice.seller = _seller_snapshot(organisation)
+    return series
+
+
+def _precheck_einvoice(draft_id: int, organisation) -> str:
+    """A draft's XML checked as `invoice_issue` will build it today (`_as_issued_today`): when
+    the draft is issued later the same day, unchanged, its issue does not run the checks again
+    on the same bytes (≈ 12 ms of an issue). Returns the fingerprint kept, "" for a draft that
+    does not pass (its issue checks it and says what is wrong). Only a saving: it never fails
+    its caller (a savepoint; errors logged), except a task's time limit."""
     from celery.exceptions import SoftTimeLimitExceeded
 
+    drafts = Invoice.objects.filter(pk=draft_id, status=Invoice.Status.DRAFT)
     try:
         with transaction.atomic():
-            # As the issue reads it (field values and their types), if it is still a draft.
-            trial = Invoice.objects.filter(pk=draft.pk, status=Invoice.Status.DRAFT).first()
+            trial = drafts.first()  # as the issue reads it (field values and their types)
             if trial is None:
-                return False
-            _assign_number(trial)
-            trial.seller = _seller_snapshot(organisation)
+                return ""
+            _as_issued_today(trial, organisation)
             _check_einvoice(trial, seller_of(trial))
-            Invoice.objects.filter(pk=draft.pk, status=Invoice.Status.DRAFT).update(
-                einvoice_checked=trial.einvoice_checked
-            )
+            drafts.update(einvoice_checked=trial.einvoice_checked)
     except DomainError:
         # Refused: no verdict kept from an earlier check (it held for other bytes anyway).
-        Invoice.objects.filter(pk=draft.pk, status=Invoice.Status.DRAFT).exclude(
-            einvoice_checked=""
-        ).update(einvoice_checked="")
-        return False
+        drafts.exclude(einvoice_checked="").update(einvoice_checked="")
+        return ""
     except SoftTimeLimitExceeded:
         raise
     except Exception:
-        logger.exception("invoice draft %s: its e-invoice could not be checked", draft.pk)
-        return False
-    draft.einvoice_checked = trial.einvoice_checked
-    return True
+        logger.exception("invoice draft %s: its e-invoice could not be checked", draft_id)
+        return ""
+    return trial.einvoice_checked
 
 
 def drafts_precheck() -> dict[str, int]:
@@ -403,8 +405,7 @@ def drafts_precheck() -> dict[str, int]:
     counts = {"checked": 0, "failing": 0}
     drafts = Invoice.objects.filter(status=Invoice.Status.DRAFT).order_by("pk")
     for pk in drafts.values_list("pk", flat=True):
-        passed = _precheck_einvoice(Invoice(pk=pk), organisation)
-        counts["checked" if passed else "failing"] += 1
+        counts["checked" if _precheck_einvoice(pk, organisation) else "failing"] += 1
     return counts
 
 
@@ -414,10 +415,11 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
 
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     draft = str(invoice)  # its name in refusals: the provisional number is nobody's yet
-    series = _assign_number(
-        invoice, message=f"{invoice} est déjà émise (« {{current}} ») : elle ne peut plus changer."
-    )
     organisation = organisation_get()
+    series = _as_issued_today(
+        invoice, organisation,
+        message=f"{invoice} est déjà émise (« {{current}} ») : elle ne peut plus changer.",
+    )  # fmt: skip
     _organisation_ready(organisation)
     if invoice.funder_id:
         _funder_ready(invoice.funder)
@@ -435,7 +437,6 @@ def invoice_issue(*, invoice: Invoice, actor) -> Invoice:
             + " ; ".join(c.text for c in blocking)
             + "."
         )
-    invoice.seller = _seller_snapshot(organisation)
     _check_einvoice(invoice, seller_of(invoice), label=draft)
     _take_number(invoice, series)
     invoice.queued_at = timezone.now()  # its PDF is queued below: one UPDATE for both
